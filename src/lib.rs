@@ -1,0 +1,226 @@
+//! lessonpub: a folder of saved course lessons -> one clean, offline EPUB 3.
+//!
+//! The pipeline, top to bottom: discover the lesson files -> parse each (one module per input
+//! format) -> select comments -> sanitize the article -> embed images -> render XHTML chapters
+//! -> package the EPUB. Data flows one way through the plain structs of `model`.
+
+pub mod cli;
+pub mod config;
+pub mod cover;
+pub mod discover;
+pub mod images;
+pub mod interrupt;
+pub mod model;
+pub mod package;
+pub mod parse;
+pub mod render;
+pub mod report;
+pub mod sanitize;
+pub mod select;
+pub mod text;
+pub mod xhtml;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Result, bail};
+use rayon::prelude::*;
+use time::OffsetDateTime;
+
+use crate::config::BuildConfig;
+use crate::discover::LessonFile;
+use crate::model::{Book, Lesson};
+use crate::package::{Chapter, Package};
+use crate::report::{Report, Warning};
+use crate::select::CommentChoice;
+
+/// Builds one book as `config` says and reports what was written.
+pub fn build(config: &BuildConfig) -> Result<Report> {
+    let column = discover::column(&config.input)?;
+    let mut warnings = column.warnings.clone();
+
+    let front = column
+        .front
+        .as_ref()
+        .map(|f| read_lesson(f, &config.comments))
+        .transpose()?;
+    let lessons: Vec<(Lesson, Vec<Warning>)> = column
+        .lessons
+        .par_iter()
+        .map(|f| read_lesson(f, &config.comments))
+        .collect::<Result<_>>()?;
+    check_comment_choice(&lessons, &config.comments)?;
+    let mut book = Book {
+        title: book_title(config, column.title.as_deref()),
+        author: config.author.clone(),
+        language: config.language.clone(),
+        front: None,
+        lessons: Vec::with_capacity(lessons.len()),
+    };
+    if let Some((lesson, lesson_warnings)) = front {
+        warnings.extend(lesson_warnings);
+        book.front = Some(lesson);
+    }
+    for (lesson, lesson_warnings) in lessons {
+        warnings.extend(lesson_warnings);
+        book.lessons.push(lesson);
+    }
+
+    let (images, image_warnings) = images::embed(&book, &config.images);
+    if config.strict && !image_warnings.is_empty() {
+        bail!(
+            "{} (--strict makes image problems errors)",
+            image_warnings[0]
+        );
+    }
+    warnings.extend(image_warnings);
+
+    let chapters = render_chapters(&book, &images);
+    let cover = cover::generated(&book.title);
+    let output = output_path(config, &book.title);
+    let package = Package {
+        title: &book.title,
+        author: book.author.as_deref(),
+        language: &book.language,
+        identifier: identifier(&book),
+        modified: modified_time(&column)?,
+        cover_page: render::cover(&book.title, &book.language, &cover.book_path),
+        cover_image: &cover,
+        chapters,
+        assets: &images.assets,
+    };
+    let bytes = package::write(&package, &output)?;
+    Ok(Report {
+        output,
+        title: book.title.clone(),
+        lessons: book.lessons.len(),
+        comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
+        images: images.stats,
+        bytes,
+        warnings,
+    })
+}
+
+/// Parse -> select comments -> sanitize, for one lesson file.
+fn read_lesson(file: &LessonFile, choice: &CommentChoice) -> Result<(Lesson, Vec<Warning>)> {
+    let (mut lesson, warnings) = parse::lesson(file)?;
+    lesson.comments = select::select(std::mem::take(&mut lesson.comments), choice);
+    let clean = sanitize::article(&lesson.article_html);
+    lesson.article_html = clean.html;
+    lesson.article_images = clean.images;
+    Ok((lesson, warnings))
+}
+
+/// `--min-likes` on a column that records no likes would silently drop every comment.
+fn check_comment_choice(lessons: &[(Lesson, Vec<Warning>)], choice: &CommentChoice) -> Result<()> {
+    let Some(min) = choice.min_likes else {
+        return Ok(());
+    };
+    let has_comments = lessons.iter().any(|(l, _)| l.comments_in_source > 0);
+    let any_likes = lessons
+        .iter()
+        .flat_map(|(l, _)| &l.comments)
+        .any(|c| c.likes.is_some());
+    if has_comments && !any_likes && min > 0 {
+        bail!(
+            "`--min-likes {min}`: the comments of this column record no likes (its lessons are in the \
+             html-comments format), so no comment could qualify; drop the flag, or use `--comments N` \
+             to keep the first N comments of each lesson"
+        );
+    }
+    Ok(())
+}
+
+fn render_chapters(book: &Book, images: &images::Embedded) -> Vec<Chapter> {
+    let front = book.front.iter().map(|l| ("front".to_owned(), l));
+    let lessons = book
+        .lessons
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (format!("lesson-{:03}", i + 1), l));
+    let items: Vec<(String, &Lesson)> = front.chain(lessons).collect();
+    items
+        .into_par_iter()
+        .map(|(id, lesson)| Chapter {
+            id,
+            title: lesson.title.clone(),
+            xhtml: render::chapter(lesson, images, &book.language),
+        })
+        .collect()
+}
+
+fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {
+    config
+        .title
+        .clone()
+        .or_else(|| column_title.map(str::to_owned))
+        .or_else(|| {
+            let dir = config
+                .input
+                .canonicalize()
+                .unwrap_or_else(|_| config.input.clone());
+            dir.file_name().map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "lessons".to_owned())
+}
+
+fn output_path(config: &BuildConfig, title: &str) -> PathBuf {
+    config
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.epub", file_name_safe(title))))
+}
+
+/// A title made safe as a file name on every common file system.
+fn file_name_safe(title: &str) -> String {
+    let name: String = title
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let name = name.trim().trim_start_matches('.').to_owned();
+    if name.is_empty() {
+        "book".to_owned()
+    } else {
+        name
+    }
+}
+
+/// The same column always gets the same identifier, so a rebuilt book replaces the old one on a
+/// device instead of appearing twice.
+fn identifier(book: &Book) -> String {
+    let name = format!("lessonpub:{}", book.title);
+    format!(
+        "urn:uuid:{}",
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+    )
+}
+
+/// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the newest input file's time, so
+/// the same input always gives the same bytes.
+fn modified_time(column: &discover::Column) -> Result<OffsetDateTime> {
+    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+        let secs: i64 = epoch.trim().parse().map_err(|_| {
+            anyhow::anyhow!("SOURCE_DATE_EPOCH=`{epoch}` is not a number of seconds")
+        })?;
+        return OffsetDateTime::from_unix_timestamp(secs)
+            .map_err(|_| anyhow::anyhow!("SOURCE_DATE_EPOCH=`{epoch}` is out of range"));
+    }
+    let newest = column
+        .front
+        .iter()
+        .chain(&column.lessons)
+        .filter_map(|f| mtime(&f.path))
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    Ok(OffsetDateTime::from(newest))
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}

@@ -1,0 +1,89 @@
+//! The book as plain data: what the parsers produce and every later stage reads.
+//!
+//! Nothing here knows about XHTML, EPUB or the network. Text fields hold plain text (already
+//! decoded from entities); `article_html` holds HTML that is untrusted until `sanitize` has run.
+
+use std::path::PathBuf;
+
+/// One column, ready to be rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Book {
+    pub title: String,
+    pub author: Option<String>,
+    /// BCP 47 tag written to `dc:language` and every `xml:lang`.
+    pub language: String,
+    /// The column's own introduction page (MkDocs columns), shown before the lessons.
+    pub front: Option<Lesson>,
+    pub lessons: Vec<Lesson>,
+}
+
+/// One lesson file: the article followed by the readers' comments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    pub source: PathBuf,
+    pub title: String,
+    /// Untrusted HTML from the parser; clean HTML once `sanitize` has run.
+    pub article_html: String,
+    /// Every image the (sanitized) article refers to, as written in the source, in order.
+    pub article_images: Vec<String>,
+    pub comments: Vec<Comment>,
+    /// How many comments the source holds, before selection.
+    pub comments_in_source: usize,
+}
+
+/// One reader's comment. Formats differ in what they record, hence the options.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Comment {
+    pub author: String,
+    /// Avatar URL as found in the source; `None` when the source has none or an empty `src`.
+    pub avatar: Option<String>,
+    /// `None` in formats that do not record likes.
+    pub likes: Option<u32>,
+    /// When the comment was written, as the source shows it (`2019-01-02` or `2019-01-02 14:46:22`).
+    pub date: String,
+    /// Plain text; `\n` separates lines.
+    pub text: String,
+    pub reply: Option<Reply>,
+    /// Whether someone answered, when the format records only that (md-comments keeps a count).
+    pub reply_count: Option<i32>,
+}
+
+/// The author's (or editor's) answer to a comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub by: ReplyBy,
+    /// Plain text; `\n` separates lines.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyBy {
+    Author,
+    Editor,
+}
+
+impl ReplyBy {
+    /// The label GeekTime shows before the reply.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReplyBy::Author => "作者回复",
+            ReplyBy::Editor => "编辑回复",
+        }
+    }
+}
+
+impl Comment {
+    /// Whether the author or editor answered this comment, by whatever the format records.
+    pub fn has_reply(&self) -> bool {
+        self.reply.is_some() || self.reply_count.is_some_and(|n| n > 0)
+    }
+}
+
+/// A file stored inside the EPUB besides the chapters (images, the cover).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    /// Path inside the EPUB's content folder, e.g. `images/3f2a….jpg`.
+    pub book_path: String,
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+}

@@ -1,0 +1,353 @@
+//! One lesson file -> a `Lesson`: its article as (untrusted) HTML and its comments as plain text.
+//!
+//! The format is detected from the content, never the extension: GeekTime's HTML pages are
+//! saved with `.md` names. Each format has its own module; both produce the same `Lesson`, and
+//! nothing after this stage asks which format a lesson came from.
+
+mod html;
+mod markdown;
+
+use std::borrow::Cow;
+use std::fs;
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result};
+use ego_tree::iter::Edge;
+use regex::Regex;
+use scraper::{Html, Node};
+
+use crate::discover::LessonFile;
+use crate::model::Lesson;
+use crate::report::Warning;
+
+/// The input formats lessonpub reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Markdown article, optionally followed by GeekTime's `精选留言` HTML comment list.
+    Markdown,
+    /// HTML article, optionally followed by GeekTime's styled comment list.
+    Html,
+}
+
+/// Files larger than this are refused before they are read: no real lesson comes close (the
+/// largest in the corpus is 120 KB), and reading one must not exhaust memory.
+pub const MAX_LESSON_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads and parses one lesson file.
+pub fn lesson(file: &LessonFile) -> Result<(Lesson, Vec<Warning>)> {
+    let path = &file.path;
+    let size = fs::metadata(path)
+        .with_context(|| format!("cannot read lesson `{}`", path.display()))?
+        .len();
+    if size > MAX_LESSON_BYTES {
+        anyhow::bail!(
+            "lesson `{}` is {} MB, more than the {} MB a lesson may have; is it really a lesson file?",
+            path.display(),
+            size / (1024 * 1024),
+            MAX_LESSON_BYTES / (1024 * 1024)
+        );
+    }
+    let bytes =
+        fs::read(path).with_context(|| format!("cannot read lesson `{}`", path.display()))?;
+    let text = crate::text::decode(&bytes)
+        .with_context(|| format!("cannot read lesson `{}`", path.display()))?;
+    let parsed = match detect(&text) {
+        Format::Markdown => markdown::parse(&text),
+        Format::Html => html::parse(&text),
+    };
+    let warnings = parsed
+        .warnings
+        .into_iter()
+        .map(|(line, message)| Warning::in_file(path, line, message))
+        .collect();
+    let lesson = Lesson {
+        source: path.clone(),
+        title: file.title.clone(),
+        article_html: parsed.article_html,
+        article_images: Vec::new(),
+        comments_in_source: parsed.comments.len(),
+        comments: parsed.comments,
+    };
+    Ok((lesson, warnings))
+}
+
+/// What a format parser returns; warnings carry the line they refer to, when known.
+struct Parsed {
+    article_html: String,
+    comments: Vec<crate::model::Comment>,
+    warnings: Vec<(Option<usize>, String)>,
+}
+
+/// Tells the formats apart by their content.
+pub fn detect(text: &str) -> Format {
+    if text.contains(html::COMMENT_ITEM_MARKER) {
+        return Format::Html;
+    }
+    if markdown::comment_block_start(text).is_some() {
+        return Format::Markdown;
+    }
+    static MARKDOWN_LINE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?m)^(#{1,6} |```|~~~|[-*+] |\d+\. |> )").expect("valid regex")
+    });
+    let starts_with_tag = text
+        .trim_start()
+        .strip_prefix('<')
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '!');
+    if starts_with_tag && !MARKDOWN_LINE.is_match(text) {
+        Format::Html
+    } else {
+        Format::Markdown
+    }
+}
+
+/// The text of an HTML fragment as a reader sees it: entities decoded, `<br>` and block ends as
+/// line breaks, the content of scripts and styles left out.
+pub(crate) fn plain_text(fragment: &str) -> String {
+    let doc = Html::parse_fragment(fragment);
+    let mut out = String::new();
+    let mut hidden_depth = 0usize;
+    for edge in doc.root_element().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) if hidden_depth == 0 => out.push_str(&t.text),
+                Node::Element(el) => match el.name() {
+                    "script" | "style" | "template" | "title" => hidden_depth += 1,
+                    "br" if hidden_depth == 0 => out.push('\n'),
+                    _ => {}
+                },
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    match el.name() {
+                        "script" | "style" | "template" | "title" => hidden_depth -= 1,
+                        "p" | "div" | "li" if hidden_depth == 0 && !out.ends_with('\n') => {
+                            out.push('\n')
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Turns tags that are no HTML element and carry no attribute (`<uuid>`, `<num>`, an unclosed
+/// `<zone>`) back into the text they were: placeholders in prose that an HTML saver mistook for
+/// tags. Their end tags, which the saver added, are dropped.
+pub(crate) fn escape_unknown_tags(html: &str) -> Cow<'_, str> {
+    static TAG: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9_-]*)\s*(/?)>").expect("valid regex")
+    });
+    TAG.replace_all(html, |caps: &regex::Captures| {
+        let name = caps[2].to_ascii_lowercase();
+        if is_html_element(&name) {
+            caps[0].to_owned()
+        } else if &caps[1] == "/" {
+            String::new()
+        } else {
+            format!("&lt;{}{}&gt;", &caps[2], &caps[3])
+        }
+    })
+}
+
+fn is_html_element(name: &str) -> bool {
+    // Every element of the HTML standard plus obsolete ones still met in saved pages, and the
+    // SVG/MathML roots (their children carry attributes, so they never reach this test).
+    const ELEMENTS: &[&str] = &[
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "applet",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "basefont",
+        "bdi",
+        "bdo",
+        "bgsound",
+        "big",
+        "blink",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "image",
+        "img",
+        "input",
+        "ins",
+        "isindex",
+        "kbd",
+        "keygen",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "listing",
+        "main",
+        "map",
+        "mark",
+        "marquee",
+        "math",
+        "menu",
+        "menuitem",
+        "meta",
+        "meter",
+        "nav",
+        "nobr",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "plaintext",
+        "pre",
+        "progress",
+        "q",
+        "rb",
+        "rp",
+        "rt",
+        "rtc",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "spacer",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "xmp",
+    ];
+    ELEMENTS.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats_by_content() {
+        assert_eq!(
+            detect("<audio title=\"x\"></audio> \n<p>a</p>"),
+            Format::Html
+        );
+        assert_eq!(detect("<p>a</p><h2>b</h2>"), Format::Html);
+        assert_eq!(detect("你好，我是…\n\n## 标题\n"), Format::Markdown);
+        assert_eq!(
+            detect("<div align=center>x</div>\n\n## 标题\n"),
+            Format::Markdown
+        );
+        assert_eq!(
+            detect("text\n<div><strong>精选留言（1）</strong></div><ul>\n<li>x</li>\n</ul>"),
+            Format::Markdown
+        );
+    }
+
+    #[test]
+    fn plain_text_decodes_entities_and_breaks() {
+        assert_eq!(
+            plain_text("a&#47;b &quot;c&quot;<br>d &lt;e&gt;"),
+            "a/b \"c\"\nd <e>"
+        );
+        assert_eq!(
+            plain_text("评论<script>alert(2)</script><img src=x onerror=alert(3)>内容"),
+            "评论内容"
+        );
+        assert_eq!(plain_text("line1\nline2"), "line1\nline2");
+    }
+
+    #[test]
+    fn placeholder_tags_become_text() {
+        assert_eq!(
+            escape_unknown_tags("<p>/init/<num>：插入</num></p> uuid:<uuid></uuid> <zone>x"),
+            "<p>/init/&lt;num&gt;：插入</p> uuid:&lt;uuid&gt; &lt;zone&gt;x"
+        );
+        assert_eq!(
+            escape_unknown_tags("<p class=\"a\">x<br/></p>"),
+            "<p class=\"a\">x<br/></p>"
+        );
+        assert_eq!(escape_unknown_tags("Vec<T>"), "Vec&lt;T&gt;");
+    }
+}

@@ -1,0 +1,218 @@
+//! Lessons -> XHTML chapter documents, using the one XHTML writer in `xhtml`.
+//!
+//! Chapters live in `text/` inside the book, so every stylesheet and image path starts with
+//! `../`. The class names written here are the ones `styles/book.css` styles; every comment is
+//! an element whose class list holds `comment`, and no other element has that class.
+
+use crate::images::{Embedded, Kind};
+use crate::model::{Comment, Lesson};
+use crate::xhtml::Writer;
+
+/// Where the stylesheet sits, seen from a chapter.
+const CSS_HREF: &str = "../styles/book.css";
+
+/// Writes a complete XHTML document around `body`.
+pub fn document(
+    title: &str,
+    language: &str,
+    body_class: &str,
+    body: impl FnOnce(&mut Writer),
+) -> String {
+    let mut w = Writer::new();
+    w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n");
+    w.open(
+        "html",
+        &[
+            ("xmlns", "http://www.w3.org/1999/xhtml"),
+            ("xmlns:epub", "http://www.idpf.org/2007/ops"),
+            ("xml:lang", language),
+            ("lang", language),
+        ],
+    );
+    w.raw("\n");
+    w.open("head", &[]);
+    w.element(
+        "title",
+        &[],
+        if title.trim().is_empty() { "-" } else { title },
+    );
+    w.void(
+        "link",
+        &[
+            ("rel", "stylesheet"),
+            ("type", "text/css"),
+            ("href", CSS_HREF),
+        ],
+    );
+    w.close("head");
+    w.raw("\n");
+    w.open("body", &[("class", body_class)]);
+    w.raw("\n");
+    body(&mut w);
+    w.raw("\n");
+    w.close("body");
+    w.raw("\n");
+    w.close("html");
+    w.raw("\n");
+    w.finish()
+}
+
+/// One lesson as a chapter: title, article, then the chosen comments.
+pub fn chapter(lesson: &Lesson, images: &Embedded, language: &str) -> String {
+    document(&lesson.title, language, "lesson", |w| {
+        w.open("section", &[("epub:type", "chapter"), ("class", "lesson")]);
+        w.element("h1", &[("class", "lesson-title")], &lesson.title);
+        w.raw("\n");
+        w.open("div", &[("class", "article")]);
+        w.fragment(&lesson.article_html, &|src| {
+            Some(format!("../{}", images.path(Kind::Article, src)))
+        });
+        w.close("div");
+        w.raw("\n");
+        comments(w, lesson, images);
+        w.close("section");
+    })
+}
+
+fn comments(w: &mut Writer, lesson: &Lesson, images: &Embedded) {
+    if lesson.comments.is_empty() {
+        return;
+    }
+    w.open("section", &[("class", "comments")]);
+    w.element(
+        "h2",
+        &[("class", "comments-title")],
+        &comments_heading(lesson.comments.len(), lesson.comments_in_source),
+    );
+    w.raw("\n");
+    for comment in &lesson.comments {
+        self::comment(w, comment, images);
+        w.raw("\n");
+    }
+    w.close("section");
+    w.raw("\n");
+}
+
+/// `精选留言（42）` when every comment is shown, `精选留言（10 / 42）` when some were chosen.
+pub fn comments_heading(shown: usize, total: usize) -> String {
+    if shown == total {
+        format!("精选留言（{total}）")
+    } else {
+        format!("精选留言（{shown} / {total}）")
+    }
+}
+
+fn comment(w: &mut Writer, comment: &Comment, images: &Embedded) {
+    w.open("div", &[("class", "comment")]);
+    w.open("p", &[("class", "comment-meta")]);
+    if let Some(avatar) = &comment.avatar {
+        let src = format!("../{}", images.path(Kind::Avatar, avatar));
+        w.void("img", &[("class", "avatar"), ("src", &src), ("alt", "")]);
+    }
+    w.element("span", &[("class", "comment-author")], &comment.author);
+    if let Some(likes) = comment.likes {
+        w.element(
+            "span",
+            &[("class", "comment-likes")],
+            &format!("赞 {likes}"),
+        );
+    }
+    if !comment.date.is_empty() {
+        w.element("span", &[("class", "comment-date")], &comment.date);
+    }
+    w.close("p");
+    w.open("p", &[("class", "comment-text")]);
+    w.text_with_breaks(&comment.text);
+    w.close("p");
+    if let Some(reply) = &comment.reply {
+        w.open("div", &[("class", "comment-reply")]);
+        w.open("p", &[]);
+        w.element("span", &[("class", "reply-label")], reply.by.label());
+        w.text(" ");
+        w.text_with_breaks(&reply.text);
+        w.close("p");
+        w.close("div");
+    }
+    w.close("div");
+}
+
+/// The cover page: the cover image, with the title as its text alternative.
+pub fn cover(title: &str, language: &str, image_path: &str) -> String {
+    document(title, language, "cover", |w| {
+        w.open("section", &[("epub:type", "cover"), ("class", "cover")]);
+        w.void(
+            "img",
+            &[
+                ("class", "cover-image"),
+                ("src", &format!("../{image_path}")),
+                ("alt", title),
+            ],
+        );
+        w.close("section");
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Reply, ReplyBy};
+
+    fn lesson() -> Lesson {
+        Lesson {
+            source: "x.md".into(),
+            title: "01 | A & B".into(),
+            article_html:
+                "<p>正文<br>二</p><ul><li>a</li><br></ul><img src=\"https://x/1.png\" alt=\"图\">"
+                    .into(),
+            article_images: vec!["https://x/1.png".into()],
+            comments: vec![Comment {
+                author: "张三".into(),
+                avatar: Some("https://x/a.jpg".into()),
+                likes: Some(3),
+                date: "2019-01-01".into(),
+                text: "a < b\nc".into(),
+                reply: Some(Reply {
+                    by: ReplyBy::Editor,
+                    text: "好".into(),
+                }),
+                reply_count: None,
+            }],
+            comments_in_source: 5,
+        }
+    }
+
+    #[test]
+    fn chapter_is_well_formed_xhtml_with_one_element_per_comment() {
+        let xhtml = chapter(&lesson(), &Embedded::default(), "zh-CN");
+        let doc = roxmltree::Document::parse_with_options(
+            &xhtml,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{xhtml}"));
+        let comments = doc
+            .descendants()
+            .filter(|n| {
+                n.attribute("class")
+                    .is_some_and(|c| c.split_whitespace().any(|c| c == "comment"))
+            })
+            .count();
+        assert_eq!(comments, 1);
+        assert!(xhtml.contains("<h1 class=\"lesson-title\">01 | A &amp; B</h1>"));
+        assert!(xhtml.contains("精选留言（1 / 5）"));
+        assert!(xhtml.contains("a &lt; b<br/>c"));
+        assert!(xhtml.contains("<span class=\"reply-label\">编辑回复</span>"));
+        assert!(xhtml.contains("src=\"../images/placeholder.png\" alt=\"图\""));
+        assert!(xhtml.contains("src=\"../images/avatar.png\""));
+        assert!(!xhtml.contains("https://x/"));
+    }
+
+    #[test]
+    fn lesson_without_chosen_comments_has_no_comment_section() {
+        let mut l = lesson();
+        l.comments.clear();
+        assert!(!chapter(&l, &Embedded::default(), "zh-CN").contains("comments"));
+    }
+}

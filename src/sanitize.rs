@@ -1,0 +1,276 @@
+//! Untrusted article HTML -> clean HTML, with ammonia and an allow-list.
+//!
+//! Kept: headings, paragraphs, lists, pre/code, tables, blockquotes, emphasis, line breaks, rules,
+//! sup/sub, links to `http`, `https` and `mailto`, and images. Everything else goes: scripts and
+//! styles with their content, event handlers, `style`, `srcset`, forms, frames, embedded objects,
+//! SVG and MathML. The output is still HTML; `xhtml` turns it into XHTML.
+//!
+//! Comments need no policy: the parsers reduce them to plain text.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use ammonia::Builder;
+
+/// An article after sanitizing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clean {
+    pub html: String,
+    /// The `src` of every image kept, in document order, as written (trimmed).
+    pub images: Vec<String>,
+}
+
+const TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
+];
+
+/// Elements removed together with their content (ammonia keeps the text of other removed tags).
+const DROP_WITH_CONTENT: &[&str] = &[
+    "script", "style", "title", "template", "noscript", "iframe", "object", "embed", "applet",
+    "svg", "math", "select", "textarea", "button", "audio", "video", "canvas", "map", "head",
+    "frameset", "noframes",
+];
+
+/// Sanitizes one article.
+pub fn article(html: &str) -> Clean {
+    let images = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&images);
+    let mut builder = Builder::empty();
+    builder
+        .tags(TAGS.iter().copied().collect())
+        .clean_content_tags(DROP_WITH_CONTENT.iter().copied().collect())
+        .tag_attributes(HashMap::from([
+            ("a", HashSet::from(["href", "title"])),
+            ("img", HashSet::from(["src", "alt", "title"])),
+            ("abbr", HashSet::from(["title"])),
+            ("dfn", HashSet::from(["title"])),
+            ("ol", HashSet::from(["start", "reversed"])),
+            ("td", HashSet::from(["colspan", "rowspan"])),
+            ("th", HashSet::from(["colspan", "rowspan"])),
+        ]))
+        .url_schemes(HashSet::from(["http", "https", "mailto", "data"]))
+        .link_rel(None)
+        .strip_comments(true)
+        .attribute_filter(move |element, attribute, value| {
+            let kept = filter_attribute(element, attribute, value)?;
+            if (element, attribute) == ("img", "src") {
+                seen.lock()
+                    .expect("no panic while holding the image list")
+                    .push(kept.clone());
+            }
+            Some(kept.into())
+        });
+    let html = builder.clean(html).to_string();
+    let images = std::mem::take(
+        &mut *images
+            .lock()
+            .expect("no panic while holding the image list"),
+    );
+    Clean { html, images }
+}
+
+/// The value an attribute keeps, or `None` to drop it. ammonia has already refused schemes
+/// outside `http`, `https`, `mailto` and `data`; this narrows them per attribute.
+fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    match (element, attribute) {
+        ("img", "src") => {
+            let lower = value.to_ascii_lowercase();
+            let scheme_ok = lower.starts_with("http://")
+                || lower.starts_with("https://")
+                || lower.starts_with("data:image/")
+                || !has_scheme(value);
+            (scheme_ok && !value.is_empty()).then(|| value.to_owned())
+        }
+        ("a", "href") => {
+            let lower = value.to_ascii_lowercase();
+            // Links inside the book are not resolved, so relative and fragment links would
+            // point nowhere; the text stays, the link goes.
+            (lower.starts_with("http://")
+                || lower.starts_with("https://")
+                || lower.starts_with("mailto:"))
+            .then(|| value.to_owned())
+        }
+        ("ol", "start") => value.parse::<i64>().ok().map(|n| n.to_string()),
+        ("ol", "reversed") => Some("reversed".to_owned()),
+        ("td" | "th", "colspan" | "rowspan") => value
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .map(|n| n.to_string()),
+        _ => Some(value.to_owned()),
+    }
+}
+
+/// Whether a URL starts with a scheme (`x:`), as opposed to a relative path.
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(colon) => {
+            let scheme = &url[..colon];
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && !url[..colon].contains('/')
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_styles_and_handlers_are_removed_text_kept() {
+        let out = article(
+            "<p onclick=\"alert(1)\">段落<script>alert('x')</script></p><style>p{}</style>",
+        );
+        assert_eq!(out.html, "<p>段落</p>");
+    }
+
+    #[test]
+    fn dangerous_links_lose_their_href_in_any_case_or_spacing() {
+        for href in [
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "vbscript:x",
+            "data:text/html,<b>",
+            "#frag",
+            "other.md",
+        ] {
+            let out = article(&format!("<a href=\"{href}\">链接</a>"));
+            assert_eq!(out.html, "<a>链接</a>", "{href}");
+        }
+        let out = article("<a href=\"https://kubernetes.io/\">正常链接</a>");
+        assert_eq!(out.html, "<a href=\"https://kubernetes.io/\">正常链接</a>");
+    }
+
+    #[test]
+    fn embedded_and_active_content_is_removed() {
+        let out = article(concat!(
+            "<iframe src=\"https://evil.example/\"></iframe><object data=\"x.swf\">fallback</object>",
+            "<embed src=\"y.swf\"><form action=\"https://evil.example/\"><input name=\"q\"><button>go</button></form>",
+            "<svg><script>alert(1)</script><circle r=\"5\"/></svg><math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+            "<meta http-equiv=\"refresh\" content=\"0\"><base href=\"https://evil.example/\">",
+            "<link rel=\"stylesheet\" href=\"https://evil.example/a.css\"><p style=\"background:url(https://evil.example/bg.png)\">样式</p>",
+        ));
+        assert_eq!(out.html, "<p>样式</p>");
+    }
+
+    #[test]
+    fn image_sources_are_collected_and_unsafe_ones_dropped() {
+        let out = article(concat!(
+            "<img src=\" https://a.org/1.png\" alt=\"图片\" srcset=\"https://a.org/2.png 2x\" onerror=\"x\">",
+            "<img src=\"file:///etc/passwd\"><img src=\"javascript:alert(1)\">",
+            "<img src=\"data:image/png;base64,AAAA\"><img src=\"images/a.png\">",
+        ));
+        assert_eq!(
+            out.images,
+            [
+                "https://a.org/1.png",
+                "data:image/png;base64,AAAA",
+                "images/a.png"
+            ]
+        );
+        assert!(
+            !out.html.contains("srcset")
+                && !out.html.contains("onerror")
+                && !out.html.contains("file:")
+        );
+    }
+
+    #[test]
+    fn code_keeps_its_characters() {
+        let out = article("<pre><code>if a &lt; b &amp;&amp; c &gt; d { return; }</code></pre>");
+        assert_eq!(
+            out.html,
+            "<pre><code>if a &lt; b &amp;&amp; c &gt; d { return; }</code></pre>"
+        );
+    }
+
+    #[test]
+    fn audio_video_and_read_end_marker_are_removed() {
+        let out = article(
+            "<audio title=\"t\" src=\"https://a/1.mp3\" controls=\"controls\"></audio> <p>x</p><!-- [[[read_end]]] --><video poster=\"https://p\"><source src=\" https://m.mp4\"></video>",
+        );
+        assert_eq!(out.html.trim(), "<p>x</p>");
+        assert!(out.images.is_empty());
+    }
+
+    #[test]
+    fn numbers_in_list_and_table_attributes_are_validated() {
+        let out = article(
+            "<ol start=\"3x\"><li>a</li></ol><ol start=\"4\"><li>b</li></ol><table><tr><td colspan=\"0\">c</td><td rowspan=\"2\">d</td></tr></table>",
+        );
+        assert!(
+            out.html.contains("<ol><li>a</li></ol><ol start=\"4\">"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("<td>c</td><td rowspan=\"2\">d</td>"),
+            "{}",
+            out.html
+        );
+    }
+}

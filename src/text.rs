@@ -1,0 +1,123 @@
+//! Bytes of a lesson file -> clean Rust text.
+//!
+//! Decodes UTF-8 (with or without BOM), UTF-16 with a BOM, and legacy Chinese encodings (GBK,
+//! GB18030, Big5, ...) guessed with chardetng; normalizes line endings to `\n`; and drops every
+//! character XML 1.0 forbids, so nothing downstream has to think about them again.
+
+use anyhow::{Result, bail};
+use encoding_rs::{Encoding, UTF_8};
+
+/// Decodes one file's bytes. `Err` says why the bytes are not text; the caller adds the file name.
+pub fn decode(bytes: &[u8]) -> Result<String> {
+    let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        decode_strict(encoding, &bytes[bom_len..])?
+    } else if let Ok(text) = std::str::from_utf8(bytes) {
+        text.to_owned()
+    } else {
+        // Invalid UTF-8 with NUL bytes is not a legacy text encoding either (none of them
+        // uses NUL), so calling it binary beats guessing and printing mojibake.
+        if bytes.contains(&0) {
+            bail!("this is not a text file (it holds NUL bytes and is not valid UTF-8)");
+        }
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Deny);
+        decode_strict(guess, bytes)?
+    };
+    Ok(clean(&text))
+}
+
+fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String> {
+    match encoding.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) => Ok(text.into_owned()),
+        None if encoding == UTF_8 => bail!("this is not valid UTF-8 text"),
+        None => bail!(
+            "this is neither UTF-8 nor valid {} text; convert it to UTF-8 (e.g. with iconv)",
+            encoding.name()
+        ),
+    }
+}
+
+/// Normalizes CRLF and lone CR to LF and drops the characters XML forbids.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether XML 1.0 allows `c` in a document (`Char` production, minus the noncharacters
+/// U+FFFE/U+FFFF that some readers reject as well).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Line number (1-based) of a byte offset in `text`, for error messages.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_and_crlf_becomes_plain_lf_text() {
+        let bytes = b"\xEF\xBB\xBF# t\r\n\r\nbody\rnext";
+        assert_eq!(decode(bytes).unwrap(), "# t\n\nbody\nnext");
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "正文".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(decode(&bytes).unwrap(), "正文");
+    }
+
+    #[test]
+    fn gbk_is_detected_and_decoded() {
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("今天我和你分享的主题是容器，希望张老师能出新的课程。");
+        assert_eq!(
+            decode(&bytes).unwrap(),
+            "今天我和你分享的主题是容器，希望张老师能出新的课程。"
+        );
+    }
+
+    #[test]
+    fn binary_bytes_are_refused() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(2048).collect();
+        let err = decode(&bytes).unwrap_err().to_string();
+        assert!(err.contains("not a text file"), "{err}");
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        let text = "正文\u{1}含有\u{b}非法\u{1f}字符\u{0}。\u{FFFE}\u{8}";
+        assert_eq!(clean(text), "正文含有非法字符。");
+    }
+
+    #[test]
+    fn line_numbers_count_from_one() {
+        assert_eq!(line_of("a\nb\nc", 0), 1);
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+        assert_eq!(line_of("a\nb\nc", 99), 3);
+    }
+}
