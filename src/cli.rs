@@ -90,7 +90,7 @@ pub struct BuildArgs {
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print every warning in full, and what each stage did
+    /// Also print how long each stage of the build took
     #[arg(short, long)]
     pub verbose: bool,
 }

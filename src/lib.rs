@@ -36,7 +36,9 @@ use crate::select::CommentChoice;
 
 /// Builds one book as `config` says and reports what was written.
 pub fn build(config: &BuildConfig) -> Result<Report> {
+    let mut timings = Timings::start();
     let column = discover::column(&config.input)?;
+    timings.lap("discover");
     let mut warnings = column.warnings.clone();
 
     let front = column
@@ -50,6 +52,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         .map(|f| read_lesson(f, &config.comments))
         .collect::<Result<_>>()?;
     check_comment_choice(&lessons, &config.comments)?;
+    timings.lap("parse, select, sanitize");
     let mut book = Book {
         title: book_title(config, column.title.as_deref()),
         author: config.author.clone(),
@@ -74,8 +77,10 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         );
     }
     warnings.extend(image_warnings);
+    timings.lap("images");
 
     let chapters = render_chapters(&book, &images);
+    timings.lap("render");
     let cover = cover::generated(&book.title);
     let output = output_path(config, &book.title);
     let package = Package {
@@ -90,6 +95,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         assets: &images.assets,
     };
     let bytes = package::write(&package, &output)?;
+    timings.lap("package");
     Ok(Report {
         output,
         title: book.title.clone(),
@@ -98,7 +104,30 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         images: images.stats,
         bytes,
         warnings,
+        timings: timings.stages,
     })
+}
+
+/// Wall time per pipeline stage, for `--verbose`.
+struct Timings {
+    stages: Vec<(&'static str, std::time::Duration)>,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    fn start() -> Self {
+        Timings {
+            stages: Vec::new(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Records the time since the previous lap as `stage`.
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages.push((stage, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Parse -> select comments -> sanitize, for one lesson file.

@@ -24,6 +24,11 @@ fn build(args: &BuildArgs) -> ExitCode {
                 for warning in &report.warnings {
                     eprintln!("warning: {warning}");
                 }
+                if args.verbose {
+                    for (stage, took) in &report.timings {
+                        eprintln!("  {stage:<26} {:>8.1} ms", took.as_secs_f64() * 1e3);
+                    }
+                }
                 eprintln!(
                     "wrote `{}`: {} lessons, {} comments, {:.1} MB",
                     report.output.display(),

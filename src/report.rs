@@ -54,4 +54,6 @@ pub struct Report {
     pub images: crate::images::ImageStats,
     pub bytes: u64,
     pub warnings: Vec<Warning>,
+    /// Wall time of each pipeline stage, in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }

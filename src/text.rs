@@ -44,11 +44,9 @@ pub fn clean(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    out.push('\n');
-                }
-            }
+            // CRLF becomes the LF that follows; a lone CR becomes LF.
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push('\n'),
             c if is_xml_char(c) => out.push(c),
             _ => {}
         }

@@ -1,0 +1,116 @@
+//! The command line itself: help, exit codes, output handling, errors.
+
+use std::fs;
+use std::process::Command;
+
+use crate::common::{BIN, assert_failure, assert_success, fixture, lessonpub};
+
+#[test]
+fn build_help_documents_every_flag_with_examples() {
+    let out = lessonpub(["build", "--help"]);
+    assert_success(&out, "build --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--output",
+        "--comments",
+        "--min-likes",
+        "--with-reply",
+        "--offline",
+        "--title",
+        "--author",
+        "--lang",
+        "--strict",
+        "--quiet",
+        "--verbose",
+        "Examples:",
+        "Exit status",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(lessonpub(["build"]).status.code(), Some(2));
+    assert_eq!(
+        lessonpub(["build", ".", "--comments", "many"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(lessonpub(["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn missing_input_folder_is_named() {
+    let out = lessonpub([
+        "build",
+        "/nonexistent/column",
+        "-o",
+        "/tmp/x.epub",
+        "--offline",
+    ]);
+    let stderr = assert_failure(&out, "missing input");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("/nonexistent/column"), "{stderr}");
+}
+
+#[test]
+fn output_problems_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = fixture("html-column");
+    let out = lessonpub([
+        "build".as_ref(),
+        column.as_os_str(),
+        "-o".as_ref(),
+        tmp.path().as_os_str(),
+        "--offline".as_ref(),
+    ]);
+    assert!(assert_failure(&out, "output is a folder").contains("is a folder"));
+    let missing = tmp.path().join("no/such/dir/b.epub");
+    let out = lessonpub([
+        "build".as_ref(),
+        column.as_os_str(),
+        "-o".as_ref(),
+        missing.as_os_str(),
+        "--offline".as_ref(),
+    ]);
+    assert!(assert_failure(&out, "missing output folder").contains("does not exist"));
+}
+
+#[test]
+fn without_output_flag_the_book_is_named_after_its_title() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .current_dir(tmp.path())
+        .args([
+            "build".as_ref(),
+            fixture("md-column").as_os_str(),
+            "--offline".as_ref(),
+            "-q".as_ref(),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out, "default output");
+    let names: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["测试专栏 · Markdown.epub"]);
+    assert!(
+        out.stderr.is_empty(),
+        "-q prints nothing on success: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_language_tag_is_refused() {
+    let out = lessonpub([
+        "build".as_ref(),
+        fixture("md-column").as_os_str(),
+        "--lang".as_ref(),
+        "chinese".as_ref(),
+    ]);
+    assert!(assert_failure(&out, "bad --lang").contains("--lang chinese"));
+}

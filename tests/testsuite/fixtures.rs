@@ -1,0 +1,207 @@
+//! Our own small columns, one per format, each pinning the traps of the real data.
+
+use std::fs;
+use std::path::Path;
+
+use crate::common::{
+    Book, assert_epubcheck_clean, assert_failure, assert_success, fixture, lessonpub,
+};
+
+fn build(column: &Path, out: &Path, extra: &[&str]) -> Book {
+    let mut args = vec![
+        "build".as_ref(),
+        column.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--offline".as_ref(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    let run = lessonpub(args);
+    assert_success(&run, &column.display().to_string());
+    Book::open(out)
+}
+
+/// Chapter XHTML whose title holds `title`.
+fn chapter(book: &Book, title: &str) -> String {
+    let nav = book.nav();
+    let entry = nav
+        .iter()
+        .find(|n| n.label.contains(title))
+        .unwrap_or_else(|| panic!("no chapter {title}"));
+    book.text(&entry.href)
+}
+
+#[test]
+fn md_fixture_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("md.epub");
+    let book = build(&fixture("md-column"), &out, &[]);
+    let labels: Vec<_> = book.nav().into_iter().map(|n| n.label).collect();
+    assert_eq!(
+        labels,
+        [
+            "测试专栏 · Markdown",
+            "加餐 | 后来加的",
+            "开篇词 | 为什么要学",
+            "01 | 第一课：基础",
+            "02 | 第二课：没有留言"
+        ]
+    );
+    assert_eq!(book.count_class("comment"), 6);
+
+    let opening = chapter(&book, "开篇词");
+    assert!(
+        opening.contains("占位符 &lt;uuid&gt; 不是标签，A &amp; B &lt; C。"),
+        "placeholder tag kept as text"
+    );
+    assert!(opening.contains("SELECT * FROM t WHERE a &lt; 3 &amp;&amp; b &gt; 2;"));
+    assert!(
+        opening.contains("```\n嵌套的围栏\n```"),
+        "4-backtick fence keeps the inner fence"
+    );
+    assert!(
+        opening.contains("<table>") && opening.contains("<td>甲</td>"),
+        "GFM table"
+    );
+    assert!(opening.contains("<blockquote>"));
+    assert!(
+        opening.contains("alt=\"图片\" title=\"架构图\""),
+        "image alt and title kept"
+    );
+    assert!(opening.contains("<a href=\"https://time.geekbang.org/\">链接</a>"));
+    assert!(
+        opening.contains("<a>站内链接</a>"),
+        "a link to a file outside the book loses its href"
+    );
+    assert!(opening.contains("\u{a0}"));
+    // Comment text with Markdown-significant lines stays comment text.
+    assert!(opening.contains("第一行<br/>第二行<br/>第三行 &lt;b&gt; &amp; / \"引号\" '单'<br/>```<br/># 不是标题<br/>退格字符"));
+    assert!(!opening.contains("<h1># 不是标题"));
+    assert!(opening.contains("<span class=\"comment-likes\">赞 11</span>"));
+    assert_eq!(
+        opening.matches("class=\"avatar\"").count(),
+        2,
+        "no avatar image for an empty src"
+    );
+    assert!(opening.contains("微信头像👨\u{200d}🏫"));
+    assert!(opening.contains("精选留言（3）"));
+
+    let no_comments = chapter(&book, "没有留言");
+    assert!(!no_comments.contains("comments"));
+    assert_epubcheck_clean(&out);
+}
+
+#[test]
+fn html_fixture_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("html.epub");
+    let book = build(&fixture("html-column"), &out, &[]);
+    let labels: Vec<_> = book.nav().into_iter().map(|n| n.label).collect();
+    assert_eq!(
+        labels,
+        [
+            "开篇词 | 你好",
+            "01 | 第一讲",
+            "2 | 第二讲",
+            "10 | 第十讲",
+            "加餐（一） | 加餐一",
+            "加餐（二） | 加餐二",
+            "结束语 | 再见",
+            "期末测试 | 来赴一场满分之约！",
+        ]
+    );
+    assert_eq!(book.count_class("comment"), 4);
+    let opening = chapter(&book, "开篇词");
+    assert!(opening.contains("/init/&lt;num&gt;：插入指定数量的缓存数据"));
+    assert!(opening.contains("uuid:&lt;uuid&gt; 和未闭合的 &lt;zone&gt;标签"));
+    assert!(opening.contains("if a &lt; b &amp;&amp; c &gt; d {\n\treturn\n}"));
+    assert!(
+        !opening.contains("<audio") && !opening.contains("<video") && !opening.contains("read_end")
+    );
+    assert!(!opening.contains("<style") && !opening.contains("_2sjJGcOH_0"));
+    assert!(
+        opening.contains("付费部分继续"),
+        "the article continues after the read_end marker"
+    );
+    assert!(opening.contains("href=\"https://example.org/a?b=1&amp;c=2\""));
+    assert!(opening.contains("第一行<br/>第二行<br/>第三行 / \""));
+    assert!(opening.contains("<span class=\"reply-label\">作者回复</span> 谢谢<br/>再见"));
+    assert!(opening.contains("<span class=\"reply-label\">编辑回复</span> 已修正"));
+    assert!(opening.contains("<span class=\"comment-date\">2019-01-02 14:46:22</span>"));
+    assert!(
+        !opening.contains("comment-likes"),
+        "this format records no likes"
+    );
+    assert_eq!(book.remote_references(), Vec::<String>::new());
+    assert_epubcheck_clean(&out);
+}
+
+#[test]
+fn same_input_gives_a_byte_identical_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a.epub"), tmp.path().join("b.epub"));
+    build(&fixture("md-column"), &a, &[]);
+    build(&fixture("md-column"), &b, &[]);
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+}
+
+#[test]
+fn metadata_flags_reach_the_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("m.epub");
+    let book = build(
+        &fixture("html-column"),
+        &out,
+        &[
+            "--title",
+            "我的书 & 笔记",
+            "--author",
+            "作者甲",
+            "--lang",
+            "zh-TW",
+        ],
+    );
+    let opf = book.text(&book.opf_path);
+    assert!(opf.contains("<dc:title>我的书 &amp; 笔记</dc:title>"));
+    assert!(opf.contains("<dc:creator id=\"creator\">作者甲</dc:creator>"));
+    assert!(opf.contains("<dc:language>zh-TW</dc:language>"));
+    assert!(
+        opf.contains("<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"),
+        "SOURCE_DATE_EPOCH"
+    );
+    assert!(chapter(&book, "第一讲").contains("xml:lang=\"zh-TW\" lang=\"zh-TW\""));
+    assert_epubcheck_clean(&out);
+}
+
+#[test]
+fn failed_build_leaves_an_existing_book_untouched_and_no_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = tmp.path().join("col");
+    fs::create_dir(&column).unwrap();
+    fs::write(column.join("01 | 好.md"), "正文").unwrap();
+    let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    fs::write(column.join("02 | 坏.md"), binary).unwrap();
+    let out_dir = tmp.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("book.epub");
+    fs::write(&out, b"previous book").unwrap();
+
+    let run = lessonpub([
+        "build".as_ref(),
+        column.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--offline".as_ref(),
+    ]);
+    let stderr = assert_failure(&run, "binary lesson");
+    assert!(
+        stderr.contains("02 | 坏.md"),
+        "the error names the file: {stderr}"
+    );
+    assert_eq!(fs::read(&out).unwrap(), b"previous book");
+    assert_eq!(
+        fs::read_dir(&out_dir).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+}

@@ -1,0 +1,173 @@
+//! Both parsers on every real corpus lesson: the comments read equal the comments the source holds.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::PathBuf;
+
+use lessonpub::discover::{self, LessonFile};
+use lessonpub::model::{Lesson, ReplyBy};
+use regex::Regex;
+
+use crate::common::corpus;
+
+fn lessons(format: &str, slug: &str) -> Option<Vec<(LessonFile, Lesson)>> {
+    let dir = corpus()?.join(format).join(slug);
+    let column = discover::column(&dir).unwrap();
+    let files: Vec<LessonFile> = column.front.into_iter().chain(column.lessons).collect();
+    Some(
+        files
+            .into_iter()
+            .map(|f| {
+                let (lesson, warnings) = lessonpub::parse::lesson(&f).unwrap();
+                assert!(warnings.is_empty(), "{}: {warnings:?}", f.path.display());
+                (f, lesson)
+            })
+            .collect(),
+    )
+}
+
+/// Comment items in a source file, counted with the corpus README's own item patterns.
+fn items_in_source(path: &PathBuf) -> usize {
+    let text = fs::read_to_string(path).unwrap();
+    if text.contains("class=\"_2sjJGcOH_0\"") {
+        return text.matches("class=\"_2sjJGcOH_0\"").count();
+    }
+    let item =
+        Regex::new(r"<li>(?:<img src=[^>]*>)?<span>[^<]*</span> 👍（\d+） 💬（-?\d+）<(?:div|p)>")
+            .unwrap();
+    text.find("<div><strong>精选留言")
+        .map_or(0, |at| item.find_iter(&text[at..]).count())
+}
+
+fn check_every_file(format: &str, slug: &str) -> Option<Vec<(LessonFile, Lesson)>> {
+    let lessons = lessons(format, slug)?;
+    let date = Regex::new(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$").unwrap();
+    for (file, lesson) in &lessons {
+        let name = file.path.display();
+        assert_eq!(lesson.comments.len(), items_in_source(&file.path), "{name}");
+        for c in &lesson.comments {
+            assert!(!c.author.is_empty() && !c.text.is_empty(), "{name}: {c:?}");
+            assert!(date.is_match(&c.date), "{name}: date {:?}", c.date);
+            assert!(
+                !c.text.contains('\r') && !c.text.contains('\u{8}'),
+                "{name}: raw control characters"
+            );
+            assert!(
+                !c.text.contains("&lt;") && !c.text.contains("&#"),
+                "{name}: entities left: {:?}",
+                c.text
+            );
+        }
+        assert!(
+            !lesson.article_html.contains("精选留言")
+                && !lesson.article_html.contains("_2sjJGcOH_0"),
+            "{name}"
+        );
+    }
+    Some(lessons)
+}
+
+fn distinct_avatars(lessons: &[(LessonFile, Lesson)]) -> usize {
+    lessons
+        .iter()
+        .flat_map(|(_, l)| &l.comments)
+        .filter_map(|c| c.avatar.as_deref())
+        .collect::<HashSet<_>>()
+        .len()
+}
+
+fn replies(lessons: &[(LessonFile, Lesson)], by: ReplyBy) -> usize {
+    lessons
+        .iter()
+        .flat_map(|(_, l)| &l.comments)
+        .filter(|c| c.reply.as_ref().is_some_and(|r| r.by == by))
+        .count()
+}
+
+#[test]
+fn md_variant_b_sql_must_know() {
+    let Some(lessons) = check_every_file("md", "sql-must-know") else {
+        return;
+    };
+    let all: Vec<_> = lessons.iter().flat_map(|(_, l)| &l.comments).collect();
+    assert_eq!(all.len(), 716);
+    assert!(all.iter().all(|c| c.likes.is_some() && c.avatar.is_none()));
+    let no_comments = lessons
+        .iter()
+        .skip(1)
+        .filter(|(_, l)| l.comments.is_empty())
+        .count();
+    assert_eq!(no_comments, 5);
+}
+
+#[test]
+fn md_variant_b_rust_mq() {
+    let Some(lessons) = check_every_file("md", "rust-mq") else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        25
+    );
+}
+
+#[test]
+fn md_variant_a_programmer_advance() {
+    let Some(lessons) = check_every_file("md", "programmer-advance") else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        1144
+    );
+    // The README counts the empty `src=""` as one more distinct value.
+    assert_eq!(distinct_avatars(&lessons), 377 - 1);
+}
+
+#[test]
+fn html_linux_perf() {
+    let Some(lessons) = check_every_file("html", "linux-perf") else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        1235
+    );
+    assert_eq!(
+        replies(&lessons, ReplyBy::Author) + replies(&lessons, ReplyBy::Editor),
+        560
+    );
+    assert_eq!(distinct_avatars(&lessons), 642 - 1);
+}
+
+#[test]
+fn html_sre_handbook() {
+    let Some(lessons) = check_every_file("html", "sre-handbook") else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        202
+    );
+    assert_eq!(replies(&lessons, ReplyBy::Author), 129);
+    assert_eq!(replies(&lessons, ReplyBy::Editor), 1);
+}
+
+#[test]
+fn html_serverless_advanced() {
+    let Some(lessons) = check_every_file("html", "serverless-advanced") else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        70
+    );
+    assert_eq!(replies(&lessons, ReplyBy::Author), 63);
+    assert_eq!(
+        lessons
+            .iter()
+            .filter(|(_, l)| l.comments.is_empty())
+            .count(),
+        9
+    );
+}
