@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on real and hand-made columns.
 
 mod cli;
+mod comments;
 mod common;
 mod corpus;
 mod fixtures;
