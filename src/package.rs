@@ -63,16 +63,18 @@ const ROOT: &str = "EPUB";
 /// Writes the book to `out` atomically and returns its size in bytes.
 pub fn write(package: &Package, out: &Path) -> Result<u64> {
     let dir = destination_dir(out)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".lessonpub-")
-        .suffix(".epub.part")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot create a file in `{}`; is it writable?",
-                dir.display()
-            )
-        })?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".lessonpub-").suffix(".epub.part");
+    // A book is an ordinary document, readable by all like a file the user saved; temporary
+    // files are owner-only by default.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder.tempfile_in(dir).with_context(|| {
+        format!(
+            "cannot create a file in `{}`; is it writable?",
+            dir.display()
+        )
+    })?;
     let temp_path = temp.path().to_path_buf();
     crate::interrupt::guard(&temp_path);
     let result = write_zip(package, BufWriter::new(temp.as_file_mut()));

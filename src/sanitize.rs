@@ -7,10 +7,12 @@
 //!
 //! Comments need no policy: the parsers reduce them to plain text.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use ammonia::Builder;
+use regex::Regex;
 
 /// An article after sanitizing.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +90,7 @@ const DROP_WITH_CONTENT: &[&str] = &[
 
 /// Sanitizes one article.
 pub fn article(html: &str) -> Clean {
+    let html = limit_nesting(html);
     let images = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&images);
     let mut builder = Builder::empty();
@@ -115,13 +118,100 @@ pub fn article(html: &str) -> Clean {
             }
             Some(kept.into())
         });
-    let html = builder.clean(html).to_string();
+    let html = builder.clean(&html).to_string();
     let images = std::mem::take(
         &mut *images
             .lock()
             .expect("no panic while holding the image list"),
     );
     Clean { html, images }
+}
+
+/// Deepest element nesting passed on to the HTML parser. No real article comes close; hostile
+/// input nests tens of thousands deep, and html5ever's scope checks make parsing quadratic in
+/// the depth (60,000 nested `<div>` took 40 s).
+pub const MAX_DEPTH: usize = 256;
+
+/// Drops the start and end tags that would nest elements deeper than `MAX_DEPTH`, keeping all
+/// text. Elements whose end tag HTML implies (`p`, `li`, `td`, …) and void elements do not nest
+/// when repeated, so they are not counted.
+pub fn limit_nesting(html: &str) -> Cow<'_, str> {
+    static TAG: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>").expect("valid regex")
+    });
+    // Cheap exit for the common case: not even MAX_DEPTH tags in the whole text.
+    if html.matches('<').count() <= MAX_DEPTH {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::new();
+    let mut copied = 0;
+    let (mut depth, mut suppressed) = (0usize, 0usize);
+    for caps in TAG.captures_iter(html) {
+        let whole = caps.get(0).expect("group 0 always takes part");
+        let name = caps[2].to_ascii_lowercase();
+        if is_void_or_implied_end(&name) || &caps[3] == "/" {
+            continue;
+        }
+        let drop = if &caps[1] == "/" {
+            if suppressed > 0 {
+                suppressed -= 1;
+                true
+            } else {
+                depth = depth.saturating_sub(1);
+                false
+            }
+        } else if depth >= MAX_DEPTH {
+            suppressed += 1;
+            true
+        } else {
+            depth += 1;
+            false
+        };
+        if drop {
+            out.push_str(&html[copied..whole.start()]);
+            copied = whole.end();
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(html);
+    }
+    out.push_str(&html[copied..]);
+    Cow::Owned(out)
+}
+
+fn is_void_or_implied_end(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+            | "p"
+            | "li"
+            | "dt"
+            | "dd"
+            | "tr"
+            | "td"
+            | "th"
+            | "option"
+            | "optgroup"
+            | "rt"
+            | "rp"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "colgroup"
+            | "caption"
+    )
 }
 
 /// The value an attribute keeps, or `None` to drop it. ammonia has already refused schemes
@@ -255,6 +345,27 @@ mod tests {
         );
         assert_eq!(out.html.trim(), "<p>x</p>");
         assert!(out.images.is_empty());
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_flattened_keeping_text() {
+        let deep = format!("{}深层{}", "<div>".repeat(10_000), "</div>".repeat(10_000));
+        let limited = limit_nesting(&deep);
+        assert_eq!(limited.matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(limited.matches("</div>").count(), MAX_DEPTH);
+        assert!(limited.contains("深层"));
+        let out = article(&deep);
+        assert!(out.html.contains("深层"));
+    }
+
+    #[test]
+    fn shallow_html_is_not_copied() {
+        assert!(matches!(
+            limit_nesting("<p>a</p><div><b>b</b></div>"),
+            Cow::Borrowed(_)
+        ));
+        let many_paragraphs = "<p>x".repeat(1000);
+        assert!(matches!(limit_nesting(&many_paragraphs), Cow::Borrowed(_)));
     }
 
     #[test]

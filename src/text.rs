@@ -11,6 +11,8 @@ use encoding_rs::{Encoding, UTF_8};
 pub fn decode(bytes: &[u8]) -> Result<String> {
     let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         decode_strict(encoding, &bytes[bom_len..])?
+    } else if let Some(encoding) = utf16_without_bom(bytes) {
+        decode_strict(encoding, bytes)?
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         text.to_owned()
     } else {
@@ -25,6 +27,33 @@ pub fn decode(bytes: &[u8]) -> Result<String> {
         decode_strict(guess, bytes)?
     };
     Ok(clean(&text))
+}
+
+/// UTF-16 saved without a BOM: markup and ASCII punctuation put a NUL in every other byte,
+/// always on the same side (odd bytes for little-endian). Text of CJK only has no NULs and is
+/// left to the other detectors.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 8 {
+        return None;
+    }
+    let nul_at = |offset: usize| {
+        sample
+            .iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (nul_at(0), nul_at(1));
+    if odd * 5 >= pairs && even * 50 <= pairs {
+        Some(encoding_rs::UTF_16LE)
+    } else if even * 5 >= pairs && odd * 50 <= pairs {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String> {
@@ -87,6 +116,25 @@ mod tests {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
         assert_eq!(decode(&bytes).unwrap(), "正文");
+    }
+
+    #[test]
+    fn utf16_without_bom_is_detected() {
+        let text = "<p>正文 text</p>\n<h2>标题</h2>";
+        let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(decode(&le).unwrap(), text);
+        assert_eq!(decode(&be).unwrap(), text);
+    }
+
+    #[test]
+    fn gb18030_four_byte_sequences_are_decoded() {
+        let (bytes, _, _) = encoding_rs::GB18030
+            .encode("今天我们来聊一聊容器技术，😀 这是一个表情。希望你能喜欢这一讲的内容。");
+        assert_eq!(
+            decode(&bytes).unwrap(),
+            "今天我们来聊一聊容器技术，😀 这是一个表情。希望你能喜欢这一讲的内容。"
+        );
     }
 
     #[test]

@@ -64,7 +64,7 @@ fn comment_list_start(text: &str) -> Option<usize> {
 }
 
 fn comments(text: &str, at: usize, warnings: &mut Vec<(Option<usize>, String)>) -> Vec<Comment> {
-    let doc = Html::parse_fragment(&text[at..]);
+    let doc = Html::parse_fragment(&crate::sanitize::limit_nesting(&text[at..]));
     // Item n of the parsed list is the n-th marker in the source: that gives its line.
     let lines: Vec<usize> = text[at..]
         .match_indices(COMMENT_ITEM_MARKER)

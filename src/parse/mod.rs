@@ -51,24 +51,30 @@ pub fn lesson(file: &LessonFile) -> Result<(Lesson, Vec<Warning>)> {
         fs::read(path).with_context(|| format!("cannot read lesson `{}`", path.display()))?;
     let text = crate::text::decode(&bytes)
         .with_context(|| format!("cannot read lesson `{}`", path.display()))?;
-    let parsed = match detect(&text) {
-        Format::Markdown => markdown::parse(&text),
-        Format::Html => html::parse(&text),
+    Ok(from_text(&text, detect(&text), file))
+}
+
+/// Parses the (decoded) text of `file` as `format`. Never fails: what cannot be read is left out
+/// with a warning.
+pub fn from_text(text: &str, format: Format, file: &LessonFile) -> (Lesson, Vec<Warning>) {
+    let parsed = match format {
+        Format::Markdown => markdown::parse(text),
+        Format::Html => html::parse(text),
     };
     let warnings = parsed
         .warnings
         .into_iter()
-        .map(|(line, message)| Warning::in_file(path, line, message))
+        .map(|(line, message)| Warning::in_file(&file.path, line, message))
         .collect();
     let lesson = Lesson {
-        source: path.clone(),
+        source: file.path.clone(),
         title: file.title.clone(),
         article_html: parsed.article_html,
         article_images: Vec::new(),
         comments_in_source: parsed.comments.len(),
         comments: parsed.comments,
     };
-    Ok((lesson, warnings))
+    (lesson, warnings)
 }
 
 /// What a format parser returns; warnings carry the line they refer to, when known.
@@ -104,7 +110,7 @@ pub fn detect(text: &str) -> Format {
 /// The text of an HTML fragment as a reader sees it: entities decoded, `<br>` and block ends as
 /// line breaks, the content of scripts and styles left out.
 pub(crate) fn plain_text(fragment: &str) -> String {
-    let doc = Html::parse_fragment(fragment);
+    let doc = Html::parse_fragment(&crate::sanitize::limit_nesting(fragment));
     let mut out = String::new();
     let mut hidden_depth = 0usize;
     for edge in doc.root_element().traverse() {

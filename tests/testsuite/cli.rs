@@ -114,3 +114,77 @@ fn bad_language_tag_is_refused() {
     ]);
     assert!(assert_failure(&out, "bad --lang").contains("--lang chinese"));
 }
+
+/// Ctrl-C leaves either the complete book or nothing: never a partial or temporary file. The
+/// test interrupts once early, and once exactly while the temporary book file exists.
+#[cfg(unix)]
+#[test]
+fn interrupting_a_build_leaves_no_partial_file() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let column = tmp.path().join("big");
+    fs::create_dir(&column).unwrap();
+    // Enough text that packaging takes a moment.
+    let paragraph = "<p>性能优化需要从系统的角度出发，理解 CPU、内存、磁盘和网络的工作原理。</p>\n"
+        .repeat(20_000);
+    for i in 1..=8 {
+        fs::write(column.join(format!("{i:02} _ 第{i}讲.html")), &paragraph).unwrap();
+    }
+    let out_dir = tmp.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("book.epub");
+    let names = || -> Vec<String> {
+        fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    for wait_for_partial_file in [false, true] {
+        let _ = fs::remove_file(&out);
+        let mut child = Command::new(BIN)
+            .args([
+                "build".as_ref(),
+                column.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+                "--offline".as_ref(),
+                "-q".as_ref(),
+            ])
+            .spawn()
+            .unwrap();
+        if wait_for_partial_file {
+            let start = Instant::now();
+            while !names().iter().any(|n| n.ends_with(".epub.part")) {
+                assert!(
+                    start.elapsed() < Duration::from_secs(120),
+                    "no temporary file ever appeared"
+                );
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "the build ended before it was interrupted"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        let leftovers: Vec<_> = names().into_iter().filter(|n| n != "book.epub").collect();
+        assert!(
+            leftovers.is_empty(),
+            "interrupted (during packaging: {wait_for_partial_file}): left {leftovers:?}"
+        );
+        match status.code() {
+            Some(0) => assert!(
+                zip::ZipArchive::new(fs::File::open(&out).unwrap()).is_ok(),
+                "complete book"
+            ),
+            Some(130) => assert!(!out.exists(), "interrupted, yet a book was written"),
+            other => panic!("interrupted: exit {other:?}"),
+        }
+    }
+}

@@ -205,3 +205,16 @@ fn failed_build_leaves_an_existing_book_untouched_and_no_temporary_file() {
         "no temporary file left behind"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_book_is_readable_by_all_like_a_saved_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("p.epub");
+    build(&fixture("md-column"), &out, &[]);
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+}
