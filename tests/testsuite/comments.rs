@@ -8,9 +8,12 @@ use regex::Regex;
 
 use crate::common::{Book, assert_failure, assert_success, corpus, lessonpub};
 
+/// One source comment: its likes (None where the format has none) and whether it has a reply.
+type SourceComment = (Option<u32>, bool);
+
 /// Per lesson file: the likes of each comment (None where the format has no likes) and whether
 /// it has a reply (author reply in html-comments, reply count > 0 in md-comments).
-fn source_comments(dir: &Path) -> Vec<Vec<(Option<u32>, bool)>> {
+fn source_comments(dir: &Path) -> Vec<Vec<SourceComment>> {
     let (docs, intro) = match fs::read_to_string(dir.join("mkdocs.yml")) {
         Ok(yml) => {
             let site = yml
@@ -74,7 +77,7 @@ fn comments_in_book(format: &str, slug: &str, flags: &[&str]) -> Option<usize> {
     Some(Book::open(&out).count_class("comment"))
 }
 
-fn source(format: &str, slug: &str) -> Option<Vec<Vec<(Option<u32>, bool)>>> {
+fn source(format: &str, slug: &str) -> Option<Vec<Vec<SourceComment>>> {
     Some(source_comments(&corpus()?.join(format).join(slug)))
 }
 
