@@ -35,7 +35,8 @@ pub struct Lesson {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comment {
     pub author: String,
-    /// Avatar URL as found in the source; `None` when the source has none or an empty `src`.
+    /// Avatar URL as found in the source: `None` where the format has no avatars, `Some("")`
+    /// where it has one with an empty `src` (shown as the placeholder, so names line up).
     pub avatar: Option<String>,
     /// `None` in formats that do not record likes.
     pub likes: Option<u32>,

@@ -63,7 +63,9 @@ pub fn embed(book: &Book, options: &ImageOptions) -> (Embedded, Vec<Warning>) {
     let mut embedded = Embedded::default();
     embedded.stats.sources = sources.len();
     embedded.stats.placeholders = sources.len();
-    let needs = |kind| sources.iter().any(|(k, _)| *k == kind);
+    let needs = |kind| {
+        sources.iter().any(|(k, _)| *k == kind) || (kind == Kind::Avatar && has_empty_avatar(book))
+    };
     if needs(Kind::Article) {
         embedded.assets.push(Asset {
             book_path: ARTICLE_PLACEHOLDER.into(),
@@ -91,6 +93,14 @@ pub fn embed(book: &Book, options: &ImageOptions) -> (Embedded, Vec<Warning>) {
         )));
     }
     (embedded, warnings)
+}
+
+fn has_empty_avatar(book: &Book) -> bool {
+    book.lessons
+        .iter()
+        .chain(&book.front)
+        .flat_map(|l| &l.comments)
+        .any(|c| c.avatar.as_deref() == Some(""))
 }
 
 /// Every (kind, source) pair of the book, once, in reading order.

@@ -3,16 +3,17 @@
 
 use image::{GrayImage, ImageEncoder, Luma, codecs::png::PngEncoder};
 
-/// A 480x270 grey card with a frame and a stylized landscape: "an image was here".
+/// A 240x135 grey card with a frame and a stylized landscape: "an image was here". Small, so
+/// a lesson full of missing images does not become pages of grey boxes.
 pub fn article_png() -> Vec<u8> {
-    let (w, h) = (480u32, 270u32);
+    let (w, h) = (240u32, 135u32);
     let img = GrayImage::from_fn(w, h, |x, y| {
-        let border = x < 3 || y < 3 || x >= w - 3 || y >= h - 3;
+        let border = x < 2 || y < 2 || x >= w - 2 || y >= h - 2;
         // A sun and a mountain, centred, in a darker grey.
-        let (cx, cy) = (x as i64 - 200, y as i64 - 105);
-        let sun = cx * cx + cy * cy <= 18 * 18;
-        let (mx, my) = (x as i64 - 240, y as i64);
-        let mountain = (130..=180).contains(&my) && mx.abs() <= (my - 110) * 2;
+        let (cx, cy) = (x as i64 - 100, y as i64 - 52);
+        let sun = cx * cx + cy * cy <= 9 * 9;
+        let (mx, my) = (x as i64 - 120, y as i64);
+        let mountain = (65..=90).contains(&my) && mx.abs() <= (my - 55) * 2;
         Luma([if border || sun || mountain { 170 } else { 232 }])
     });
     encode(&img)
@@ -49,7 +50,7 @@ mod tests {
     #[test]
     fn placeholders_are_valid_pngs_of_the_stated_size() {
         let article = image::load_from_memory(&article_png()).unwrap();
-        assert_eq!((article.width(), article.height()), (480, 270));
+        assert_eq!((article.width(), article.height()), (240, 135));
         let avatar = image::load_from_memory(&avatar_png()).unwrap();
         assert_eq!((avatar.width(), avatar.height()), (96, 96));
     }

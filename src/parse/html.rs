@@ -99,10 +99,7 @@ fn comment(item: ElementRef<'_>) -> Option<Comment> {
     }
     Some(Comment {
         author,
-        avatar: first(&SELECTORS.avatar)
-            .and_then(|e| e.attr("src"))
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty()),
+        avatar: first(&SELECTORS.avatar).map(|e| e.attr("src").unwrap_or("").trim().to_owned()),
         likes: None,
         reply_count: None,
         date: first(&SELECTORS.date)

@@ -116,10 +116,7 @@ fn comment(item: &str) -> Option<Comment> {
     let counts = &item[name_end..open.start()];
     Some(Comment {
         author,
-        avatar: AVATAR
-            .captures(item)
-            .map(|c| c[1].trim().to_owned())
-            .filter(|s| !s.is_empty()),
+        avatar: AVATAR.captures(item).map(|c| c[1].trim().to_owned()),
         likes: LIKES
             .captures(counts)
             .and_then(|c| c[1].parse::<i64>().ok())
@@ -155,7 +152,7 @@ mod tests {
         assert_eq!(first.reply_count, Some(2));
         assert_eq!(first.date, "2018-08-09");
         assert_eq!(first.text, "a < b/c\n```\n# not a heading");
-        assert_eq!(parsed.comments[1].avatar, None);
+        assert_eq!(parsed.comments[1].avatar.as_deref(), Some(""));
         assert_eq!(parsed.comments[1].reply_count, Some(-1));
     }
 

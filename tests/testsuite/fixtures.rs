@@ -80,8 +80,8 @@ fn md_fixture_book() {
     assert!(opening.contains("<span class=\"comment-likes\">赞 11</span>"));
     assert_eq!(
         opening.matches("class=\"avatar\"").count(),
-        2,
-        "no avatar image for an empty src"
+        3,
+        "an empty avatar src gets the placeholder"
     );
     assert!(opening.contains("微信头像👨\u{200d}🏫"));
     assert!(opening.contains("精选留言（3）"));
