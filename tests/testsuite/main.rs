@@ -6,3 +6,4 @@ mod common;
 mod corpus;
 mod fixtures;
 mod parsers;
+mod properties;
