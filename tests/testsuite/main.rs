@@ -7,3 +7,4 @@ mod corpus;
 mod fixtures;
 mod parsers;
 mod properties;
+mod regressions;

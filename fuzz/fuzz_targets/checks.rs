@@ -1,0 +1,46 @@
+//! What every fuzz target asserts, shared with the regression test that replays old crashes
+//! (`tests/testsuite/regressions.rs` includes this file).
+
+use lessonpub::discover::LessonFile;
+use lessonpub::images::Embedded;
+use lessonpub::parse::{self, Format};
+use lessonpub::xhtml::Writer;
+
+/// Bytes -> decode -> parse as `format` -> sanitize -> render a chapter, which must be safe XML.
+pub fn lesson(data: &[u8], format: Format) {
+    let Ok(text) = lessonpub::text::decode(data) else { return };
+    let file = LessonFile { path: "01 | fuzz.md".into(), title: "01 | fuzz".into() };
+    let (mut lesson, _warnings) = parse::from_text(&text, format, &file);
+    lesson.article_html = lessonpub::sanitize::article(&lesson.article_html).html;
+    assert_safe_xml(&lessonpub::render::chapter(&lesson, &Embedded::default(), "zh-CN"));
+}
+
+/// Any string -> sanitize -> serialize as XHTML, which must be safe XML.
+pub fn fragment(data: &[u8]) {
+    let html = String::from_utf8_lossy(data);
+    let clean = lessonpub::sanitize::article(&html);
+    let mut w = Writer::new();
+    w.raw("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
+    w.fragment(&clean.html, &|_| Some("img/x.png".to_owned()));
+    w.raw("</div>");
+    assert_safe_xml(&w.finish());
+}
+
+fn assert_safe_xml(xhtml: &str) {
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc = match roxmltree::Document::parse_with_options(xhtml, options) {
+        Ok(doc) => doc,
+        Err(e) => panic!("not well-formed XML ({e}):\n{xhtml}"),
+    };
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let name = node.tag_name().name();
+        assert!(!matches!(name, "script" | "style" | "iframe" | "object" | "embed" | "form" | "base" | "meta"), "<{name}>");
+        for attr in node.attributes() {
+            assert!(!attr.name().starts_with("on"), "event handler {}", attr.name());
+            if attr.name() == "src" {
+                let v = attr.value();
+                assert!(v.starts_with("img/") || v.starts_with("../images/"), "src={v}");
+            }
+        }
+    }
+}
