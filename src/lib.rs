@@ -18,6 +18,7 @@ pub mod report;
 pub mod sanitize;
 pub mod select;
 pub mod text;
+pub mod validate;
 pub mod xhtml;
 
 use std::path::{Path, PathBuf};
@@ -94,8 +95,29 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         chapters,
         assets: &images.assets,
     };
-    let bytes = package::write(&package, &output)?;
+    let staged = package::stage(&package, &output)?;
     timings.lap("package");
+    let check = if config.check {
+        let report = validate::epubcheck(staged.path())?;
+        timings.lap("EPUBCheck");
+        if report.failed() {
+            let findings: Vec<String> = report
+                .findings
+                .iter()
+                .take(10)
+                .map(|f| format!("\n  {f}"))
+                .collect();
+            bail!(
+                "EPUBCheck found {} errors in the book, so it was not written:{}",
+                report.fatal + report.errors,
+                findings.concat()
+            );
+        }
+        Some(report)
+    } else {
+        None
+    };
+    let bytes = staged.commit()?;
     Ok(Report {
         output,
         title: book.title.clone(),
@@ -104,6 +126,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         images: images.stats,
         bytes,
         warnings,
+        check,
         timings: timings.stages,
     })
 }

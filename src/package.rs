@@ -7,12 +7,13 @@
 //! the current time on every zip entry (so no two builds are byte-identical), and cannot set
 //! manifest properties besides `nav` and `cover-image`.
 //!
-//! The archive is streamed into a temporary file beside the destination and renamed into place
-//! only once it is complete: a failed build never leaves a partial book, and an existing book at
-//! that path stays untouched until the new one is whole.
+//! The archive is streamed into a temporary file beside the destination (`stage`) and renamed
+//! into place only once it is complete (and, with `build --check`, valid): a failed build never
+//! leaves a partial book, and an existing book at that path stays untouched until the new one
+//! is whole.
 
 use std::io::{BufWriter, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
@@ -60,42 +61,81 @@ impl Chapter {
 /// The folder inside the archive that holds the package document and content.
 const ROOT: &str = "EPUB";
 
-/// Writes the book to `out` atomically and returns its size in bytes.
-pub fn write(package: &Package, out: &Path) -> Result<u64> {
+/// A complete book in a temporary file beside its destination, not yet in place: check it,
+/// then `commit` it. Dropping it removes the file.
+#[derive(Debug)]
+pub struct Staged {
+    temp: Option<tempfile::NamedTempFile>,
+    path: PathBuf,
+    out: PathBuf,
+    size: u64,
+}
+
+impl Staged {
+    /// Where the finished book sits until it is committed (its name ends in `.epub`, so
+    /// validators recognize it).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Renames the book into place, replacing any file at the destination.
+    pub fn commit(mut self) -> Result<u64> {
+        let temp = self.temp.take().expect("a staged book is committed once");
+        temp.persist(&self.out)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write `{}`", self.out.display()))?;
+        crate::interrupt::unguard(&self.path);
+        Ok(self.size)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Remove the file first: an interrupt in between must still find it registered.
+        drop(self.temp.take());
+        crate::interrupt::unguard(&self.path);
+    }
+}
+
+/// Writes the book into a temporary file beside `out` (see `Staged`).
+pub fn stage(package: &Package, out: &Path) -> Result<Staged> {
     let dir = destination_dir(out)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".lessonpub-").suffix(".epub.part");
+    builder.prefix(".lessonpub-").suffix(".part.epub");
     // A book is an ordinary document, readable by all like a file the user saved; temporary
     // files are owner-only by default.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut temp = builder.tempfile_in(dir).with_context(|| {
+    let temp = builder.tempfile_in(dir).with_context(|| {
         format!(
             "cannot create a file in `{}`; is it writable?",
             dir.display()
         )
     })?;
-    let temp_path = temp.path().to_path_buf();
-    crate::interrupt::guard(&temp_path);
-    let result = write_zip(package, BufWriter::new(temp.as_file_mut()));
-    let written = result.and_then(|()| {
-        temp.as_file().sync_all()?;
-        Ok(temp.as_file().metadata()?.len())
-    });
-    let size = match written {
-        Ok(size) => size,
-        Err(err) => {
-            drop(temp);
-            crate::interrupt::unguard(&temp_path);
-            return Err(err.context(format!("cannot write `{}`", out.display())));
-        }
+    let path = temp.path().to_path_buf();
+    crate::interrupt::guard(&path);
+    let mut staged = Staged {
+        temp: Some(temp),
+        path,
+        out: out.to_path_buf(),
+        size: 0,
     };
-    let persisted = temp.persist(out);
-    crate::interrupt::unguard(&temp_path);
-    persisted
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write `{}`", out.display()))?;
-    Ok(size)
+    let file = staged.temp.as_mut().expect("just created").as_file_mut();
+    let written = write_zip(package, BufWriter::new(&mut *file)).and_then(|()| {
+        file.sync_all()?;
+        Ok(file.metadata()?.len())
+    });
+    staged.size = written.with_context(|| format!("cannot write `{}`", out.display()))?;
+    Ok(staged)
+}
+
+/// Writes the book to `out` atomically and returns its size in bytes.
+pub fn write(package: &Package, out: &Path) -> Result<u64> {
+    stage(package, out)?.commit()
 }
 
 /// The folder `out` goes into, after checking that `out` can be a book file there.

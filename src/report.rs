@@ -54,6 +54,8 @@ pub struct Report {
     pub images: crate::images::ImageStats,
     pub bytes: u64,
     pub warnings: Vec<Warning>,
+    /// EPUBCheck's verdict, with `--check`.
+    pub check: Option<crate::validate::CheckReport>,
     /// Wall time of each pipeline stage, in order.
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real and hand-made columns.
 
+mod check;
 mod cli;
 mod comments;
 mod common;
