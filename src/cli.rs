@@ -65,39 +65,64 @@ Examples:
   lessonpub build ./linux-perf -o linux-perf.epub
   lessonpub build ./sql-must-know --comments 10 --min-likes 5
   lessonpub build ./sre-handbook --comments none --offline
+  lessonpub build ./columns/* --out-dir books/
 
-Exit status: 0 when the book was written; 1 when the build failed (nothing is written);
-2 when the command line is wrong.";
+Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`), with the
+flags' names as keys: title, author, language, cover, comments, min-likes, with-reply. A flag
+given on the command line overrides the file.
+
+Exit status: 0 when every book was written; 1 when a build failed (its book is not written;
+other columns of a batch still are); 2 when the command line is wrong; 130 when interrupted.";
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The column folder: lesson files, or an MkDocs column (mkdocs.yml beside docs/)
-    #[arg(value_name = "DIR")]
-    pub input: PathBuf,
+    /// Column folders: lesson files, or an MkDocs column (mkdocs.yml beside docs/)
+    ///
+    /// Several folders build one book each, in parallel, into --out-dir (default: the current
+    /// folder), sharing one image cache; e.g. `lessonpub build col1 col2 --out-dir books`.
+    #[arg(value_name = "DIR", required = true, num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
 
     /// Where to write the book [default: <column title>.epub in the current folder]
-    #[arg(short, long, value_name = "FILE")]
+    ///
+    /// e.g. `-o linux-perf.epub`. Only with a single DIR; use --out-dir for several.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
 
-    /// Which comments to include: all, none, or the N most liked of each lesson
+    /// Folder for the books, each named after its column's title [default: .]
     ///
-    /// `all` (the default) keeps every comment in page order. `N` keeps the N most liked comments of
-    /// each lesson, most liked first, ties in page order; in a format that records no likes
+    /// e.g. `--out-dir books`. The folder must exist.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Settings file [default: lessonpub.toml in the column folder, when there is one]
+    ///
+    /// e.g. `--config ~/geektime.toml`. Keys: title, author, language, cover, comments,
+    /// min-likes, with-reply. An unknown key or a bad value is an error naming the line.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Which comments to include: all, none, or the N most liked of each lesson [default: all]
+    ///
+    /// `all` keeps every comment in page order. `N` keeps the N most liked comments of each
+    /// lesson, most liked first, ties in page order; in a format that records no likes
     /// (html-comments columns) it keeps the first N in page order. `none` leaves comments out.
-    #[arg(long, value_name = "all|none|N", default_value = "all", value_parser = parse_comment_limit)]
-    pub comments: crate::select::Limit,
+    /// e.g. `--comments 10`.
+    #[arg(long, value_name = "all|none|N")]
+    pub comments: Option<crate::select::Limit>,
 
     /// Only include comments with at least N likes
     ///
-    /// Applied before --comments N. Columns whose format records no likes (html-comments) cannot
-    /// be filtered by likes: the build stops with an error instead of silently dropping everything.
+    /// Applied before --comments N; e.g. `--min-likes 5`. Columns whose format records no likes
+    /// (html-comments) cannot be filtered by likes: the build stops with an error instead of
+    /// silently dropping everything.
     #[arg(long, value_name = "N")]
     pub min_likes: Option<u32>,
 
     /// Only include comments the author or editor replied to
     ///
     /// In md-comments columns, which keep only a reply count, a comment counts as answered when
-    /// that count is above zero.
+    /// that count is above zero. e.g. `--with-reply --comments 5`.
     #[arg(long)]
     pub with_reply: bool,
 
@@ -106,16 +131,28 @@ pub struct BuildArgs {
     pub offline: bool,
 
     /// Book title [default: the column's name (MkDocs site_name) or the folder name]
+    ///
+    /// e.g. `--title "Linux 性能优化实战"`. Only with a single DIR.
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
 
-    /// Book author, written to the EPUB metadata
+    /// Book author, written to the EPUB metadata and the generated cover
+    ///
+    /// e.g. `--author 倪朋飞`.
     #[arg(long, value_name = "TEXT")]
     pub author: Option<String>,
 
-    /// Book language as a BCP 47 tag; e-readers pick Chinese fonts from it
-    #[arg(long = "lang", value_name = "TAG", default_value = "zh-CN")]
-    pub language: String,
+    /// Book language as a BCP 47 tag; e-readers pick Chinese fonts from it [default: zh-CN]
+    ///
+    /// e.g. `--lang zh-TW` for traditional characters.
+    #[arg(long = "lang", value_name = "TAG")]
+    pub language: Option<String>,
+
+    /// Cover image (JPEG, PNG, WebP, GIF) instead of the generated one
+    ///
+    /// e.g. `--cover cover.jpg`. Large images are scaled to fit 1600x2560. Only with a single DIR.
+    #[arg(long, value_name = "FILE")]
+    pub cover: Option<PathBuf>,
 
     /// Treat every warning about an image as an error (nothing is written)
     #[arg(long)]
@@ -137,34 +174,13 @@ pub struct BuildArgs {
     pub verbose: bool,
 }
 
-fn parse_comment_limit(value: &str) -> Result<crate::select::Limit, String> {
-    use crate::select::Limit;
-    match value.trim().to_ascii_lowercase().as_str() {
-        "all" => Ok(Limit::All),
-        "none" | "0" => Ok(Limit::None),
-        n => n.parse::<usize>().map(Limit::Top).map_err(|_| {
-            format!("expected `all`, `none` or a number of comments per lesson, not `{value}`")
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::select::Limit;
     use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn comment_limits_parse() {
-        assert_eq!(parse_comment_limit("all"), Ok(Limit::All));
-        assert_eq!(parse_comment_limit("None"), Ok(Limit::None));
-        assert_eq!(parse_comment_limit("0"), Ok(Limit::None));
-        assert_eq!(parse_comment_limit("12"), Ok(Limit::Top(12)));
-        assert!(parse_comment_limit("-3").unwrap_err().contains("`-3`"));
     }
 }

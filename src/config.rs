@@ -1,21 +1,32 @@
-//! Validated settings for one build, made from the command line. The library reads only this.
+//! Validated settings for each build, from the command line and `lessonpub.toml`. The library
+//! reads only these types; nothing past this module sees clap.
+//!
+//! Precedence: a flag on the command line, then the settings file (`--config FILE`, else
+//! `lessonpub.toml` in the column folder), then the default.
 
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Deserializer};
 
 use crate::cli::BuildArgs;
 use crate::images::ImageOptions;
-use crate::select::CommentChoice;
+use crate::select::{CommentChoice, Limit};
 
+/// The settings file looked for in each column folder.
+pub const CONFIG_FILE_NAME: &str = "lessonpub.toml";
+
+/// Everything one book's build needs.
 #[derive(Debug, Clone)]
 pub struct BuildConfig {
     pub input: PathBuf,
-    /// `None`: `<title>.epub` in the current folder.
-    pub output: Option<PathBuf>,
+    pub output: Output,
     pub title: Option<String>,
     pub author: Option<String>,
     pub language: String,
+    /// A cover image given by the user, instead of the generated one.
+    pub cover: Option<PathBuf>,
     pub comments: CommentChoice,
     pub images: ImageOptions,
     /// Image problems fail the build instead of warning.
@@ -24,67 +35,301 @@ pub struct BuildConfig {
     pub check: bool,
 }
 
-impl BuildConfig {
+/// Where a book goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    File(PathBuf),
+    /// `<title>.epub` inside this folder.
+    Folder(PathBuf),
+}
+
+/// A mistake on the command line itself (exit status 2, like clap's own errors).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// The command line of one `build`, for any number of columns.
+#[derive(Debug, Clone)]
+pub struct BuildPlan {
+    pub columns: Vec<PathBuf>,
+    args: Overrides,
+    /// `--config FILE`, read once for every column.
+    shared: Option<(PathBuf, FileConfig)>,
+}
+
+/// What the command line sets; `None` leaves the decision to the settings file or the default.
+#[derive(Debug, Clone)]
+struct Overrides {
+    output: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    title: Option<String>,
+    author: Option<String>,
+    language: Option<String>,
+    cover: Option<PathBuf>,
+    comments: Option<Limit>,
+    min_likes: Option<u32>,
+    with_reply: bool,
+    offline: bool,
+    strict: bool,
+    check: bool,
+}
+
+impl BuildPlan {
     pub fn from_args(args: &BuildArgs) -> Result<Self> {
-        let language = args.language.trim().to_owned();
-        if !is_language_tag(&language) {
-            bail!(
-                "`--lang {}` is not a language tag such as `zh-CN`, `zh-TW` or `en`",
-                args.language
-            );
+        if args.inputs.len() > 1 {
+            for (set, flag) in [
+                (args.output.is_some(), "-o/--output"),
+                (args.title.is_some(), "--title"),
+                (args.cover.is_some(), "--cover"),
+            ] {
+                if set {
+                    return Err(UsageError(format!(
+                        "{flag} applies to a single column; with several, set it in each column's {CONFIG_FILE_NAME}"
+                    ))
+                    .into());
+                }
+            }
         }
-        Ok(BuildConfig {
-            input: args.input.clone(),
-            output: args.output.clone(),
-            title: args
-                .title
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned),
-            author: args
-                .author
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned),
-            language,
-            comments: CommentChoice {
-                limit: args.comments,
+        if let Some(language) = &args.language {
+            check_language(language)
+                .map_err(|e| UsageError(format!("`--lang {language}`: {e}")))?;
+        }
+        let shared = args
+            .config
+            .as_ref()
+            .map(|path| FileConfig::load(path).map(|c| (path.clone(), c)))
+            .transpose()?;
+        Ok(BuildPlan {
+            columns: args.inputs.clone(),
+            shared,
+            args: Overrides {
+                output: args.output.clone(),
+                out_dir: args.out_dir.clone(),
+                title: non_empty(args.title.as_deref()),
+                author: non_empty(args.author.as_deref()),
+                language: args.language.as_deref().map(|l| l.trim().to_owned()),
+                cover: args.cover.clone(),
+                comments: args.comments,
                 min_likes: args.min_likes,
                 with_reply: args.with_reply,
-            },
-            images: ImageOptions {
                 offline: args.offline,
+                strict: args.strict,
+                check: args.check,
             },
-            strict: args.strict,
-            check: args.check,
         })
+    }
+
+    /// The settings of the book for `column`: flags over its settings file over the defaults.
+    pub fn config_for(&self, column: &Path) -> Result<BuildConfig> {
+        let (file_dir, file) = match &self.shared {
+            Some((path, config)) => (parent_of(path), config.clone()),
+            None => {
+                let path = column.join(CONFIG_FILE_NAME);
+                if path.is_file() {
+                    (column.to_path_buf(), FileConfig::load(&path)?)
+                } else {
+                    (column.to_path_buf(), FileConfig::default())
+                }
+            }
+        };
+        let a = &self.args;
+        let output = match (&a.output, &a.out_dir) {
+            (Some(file), _) => Output::File(file.clone()),
+            (None, Some(dir)) => Output::Folder(dir.clone()),
+            (None, None) => Output::Folder(PathBuf::from(".")),
+        };
+        Ok(BuildConfig {
+            input: column.to_path_buf(),
+            output,
+            title: a.title.clone().or(file.title),
+            author: a.author.clone().or(file.author),
+            language: a
+                .language
+                .clone()
+                .or(file.language)
+                .unwrap_or_else(|| "zh-CN".to_owned()),
+            // A cover named in a settings file is relative to that file, as users write it.
+            cover: a
+                .cover
+                .clone()
+                .or_else(|| file.cover.map(|c| file_dir.join(c))),
+            comments: CommentChoice {
+                limit: a.comments.or(file.comments).unwrap_or_default(),
+                min_likes: a.min_likes.or(file.min_likes),
+                with_reply: a.with_reply || file.with_reply.unwrap_or(false),
+            },
+            images: ImageOptions { offline: a.offline },
+            strict: a.strict,
+            check: a.check,
+        })
+    }
+}
+
+/// `lessonpub.toml`: the build flags as top-level keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    #[serde(default, deserialize_with = "non_empty_text")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "non_empty_text")]
+    author: Option<String>,
+    #[serde(default, alias = "lang", deserialize_with = "language_tag")]
+    language: Option<String>,
+    cover: Option<PathBuf>,
+    #[serde(default, deserialize_with = "comment_limit")]
+    comments: Option<Limit>,
+    min_likes: Option<u32>,
+    with_reply: Option<bool>,
+}
+
+impl FileConfig {
+    fn load(path: &Path) -> Result<Self> {
+        let text = fs::read_to_string(path)
+            .with_context(|| format!("cannot read settings file `{}`", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|span| crate::text::line_of(&text, span.start));
+            let place = line.map(|l| format!(" line {l}")).unwrap_or_default();
+            anyhow::anyhow!("`{}`{place}: {}", path.display(), e.message().trim())
+        })
+    }
+}
+
+fn non_empty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn non_empty_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(non_empty(Option::<String>::deserialize(d)?.as_deref()))
+}
+
+fn language_tag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(tag) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    check_language(&tag).map_err(serde::de::Error::custom)?;
+    Ok(Some(tag.trim().to_owned()))
+}
+
+fn comment_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Limit>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(i64),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Number(n)) if n < 0 => Err(serde::de::Error::custom(format!(
+            "comments = {n}: expected \"all\", \"none\" or a number of comments per lesson"
+        ))),
+        Some(Raw::Number(n)) => n
+            .to_string()
+            .parse()
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        Some(Raw::Text(text)) => text.parse().map(Some).map_err(serde::de::Error::custom),
     }
 }
 
 /// A loose BCP 47 check: letters, digits and hyphens, subtags of 1 to 8, starting with a
 /// 2-3 letter language. Enough to keep junk out of `dc:language` and `xml:lang`.
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
+fn check_language(tag: &str) -> Result<(), String> {
+    let mut parts = tag.trim().split('-');
     let lang_ok = parts
         .next()
         .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
-    lang_ok
+    if lang_ok
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{tag}` is not a language tag such as `zh-CN`, `zh-TW` or `en`"
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn load(text: &str) -> Result<FileConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        fs::write(&path, text).unwrap();
+        FileConfig::load(&path)
+    }
+
     #[test]
     fn language_tags() {
         for ok in ["zh", "zh-CN", "zh-Hant-TW", "en", "yue"] {
-            assert!(is_language_tag(ok), "{ok}");
+            assert!(check_language(ok).is_ok(), "{ok}");
         }
         for bad in ["", "chinese", "zh_CN", "zh-", "z"] {
-            assert!(!is_language_tag(bad), "{bad}");
+            assert!(check_language(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let c = load("title = \"书\"\nauthor = \"甲\"\nlanguage = \"zh-TW\"\ncover = \"c.png\"\ncomments = 5\nmin-likes = 2\nwith-reply = true\n").unwrap();
+        assert_eq!(
+            (
+                c.title.as_deref(),
+                c.author.as_deref(),
+                c.language.as_deref()
+            ),
+            (Some("书"), Some("甲"), Some("zh-TW"))
+        );
+        assert_eq!(
+            (c.comments, c.min_likes, c.with_reply),
+            (Some(Limit::Top(5)), Some(2), Some(true))
+        );
+        assert_eq!(c.cover, Some(PathBuf::from("c.png")));
+        assert_eq!(
+            load("comments = \"none\"").unwrap().comments,
+            Some(Limit::None)
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_file_and_line() {
+        let err = load("title = \"x\"\n\ntitel = \"y\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lessonpub.toml` line 3"), "{err}");
+        assert!(err.contains("titel"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_errors_with_line() {
+        let err = load("comments = \"many\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("`many`"), "{err}");
+        let err = load("author = \"a\"\nlanguage = \"chinese\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("chinese"), "{err}");
+        let err = load("\nmin-likes = -1\n").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        let err = load("with-reply = \"yes\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+        let err = load("title = \n").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
     }
 }

@@ -5,6 +5,67 @@ use sha2::{Digest, Sha256};
 
 use crate::model::Asset;
 
+/// The largest cover kept as it is; bigger ones are scaled down to fit (Kindle's recommended
+/// 1600x2560, far more than any library view shows).
+const MAX_USER_COVER: (u32, u32) = (1600, 2560);
+
+/// The user's cover image (`--cover`). JPEG and PNG within the size limit are embedded as they
+/// are; anything else is decoded (by its bytes, not its name), scaled to fit and re-encoded.
+pub fn from_file(path: &std::path::Path) -> anyhow::Result<Asset> {
+    use anyhow::Context;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read cover image `{}`", path.display()))?;
+    let unreadable = || {
+        format!(
+            "cover image `{}` is not a picture lessonpub can read (JPEG, PNG, WebP, GIF, BMP)",
+            path.display()
+        )
+    };
+    let format = image::guess_format(&bytes).with_context(unreadable)?;
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), format);
+    reader.limits(limits_for_cover());
+    let (width, height) = reader.into_dimensions().with_context(unreadable)?;
+    let fits = width <= MAX_USER_COVER.0 && height <= MAX_USER_COVER.1;
+    match format {
+        image::ImageFormat::Jpeg if fits => return Ok(cover_asset("jpg", "image/jpeg", bytes)),
+        image::ImageFormat::Png if fits => return Ok(cover_asset("png", "image/png", bytes)),
+        _ => {}
+    }
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), format);
+    reader.limits(limits_for_cover());
+    let img = reader.decode().with_context(unreadable)?;
+    let img = if fits {
+        img
+    } else {
+        img.resize(
+            MAX_USER_COVER.0,
+            MAX_USER_COVER.1,
+            image::imageops::FilterType::Lanczos3,
+        )
+    };
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
+        .encode_image(&img.to_rgb8())
+        .with_context(|| format!("cannot encode cover image `{}`", path.display()))?;
+    Ok(cover_asset("jpg", "image/jpeg", out))
+}
+
+fn limits_for_cover() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits
+}
+
+fn cover_asset(extension: &str, media_type: &'static str, bytes: Vec<u8>) -> Asset {
+    Asset {
+        book_path: format!("images/cover.{extension}"),
+        media_type,
+        bytes,
+    }
+}
+
 /// Cover size: the 1:1.6 portrait ratio Kindle and Kobo library views expect.
 const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 1600;

@@ -4,6 +4,7 @@
 //! format) -> select comments -> sanitize the article -> embed images -> render XHTML chapters
 //! -> package the EPUB. Data flows one way through the plain structs of `model`.
 
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod cover;
@@ -28,7 +29,7 @@ use anyhow::{Result, bail};
 use rayon::prelude::*;
 use time::OffsetDateTime;
 
-use crate::config::BuildConfig;
+use crate::config::{BuildConfig, Output};
 use crate::discover::LessonFile;
 use crate::model::{Book, Lesson};
 use crate::package::{Chapter, Package};
@@ -82,7 +83,10 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
 
     let chapters = render_chapters(&book, &images);
     timings.lap("render");
-    let cover = cover::generated(&book.title);
+    let cover = match &config.cover {
+        Some(path) => cover::from_file(path)?,
+        None => cover::generated(&book.title),
+    };
     let output = output_path(config, &book.title);
     let package = Package {
         title: &book.title,
@@ -216,15 +220,21 @@ fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {
         .unwrap_or_else(|| "lessons".to_owned())
 }
 
+/// The title the book of `config` will have, without building it (for naming batch outputs).
+pub fn planned_title(config: &BuildConfig) -> Result<String> {
+    let column = discover::column(&config.input)?;
+    Ok(book_title(config, column.title.as_deref()))
+}
+
 fn output_path(config: &BuildConfig, title: &str) -> PathBuf {
-    config
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.epub", file_name_safe(title))))
+    match &config.output {
+        Output::File(path) => path.clone(),
+        Output::Folder(dir) => dir.join(format!("{}.epub", file_name_safe(title))),
+    }
 }
 
 /// A title made safe as a file name on every common file system.
-fn file_name_safe(title: &str) -> String {
+pub(crate) fn file_name_safe(title: &str) -> String {
     let name: String = title
         .chars()
         .map(|c| {

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use lessonpub::cli::{BuildArgs, CheckArgs, Cli, Command};
-use lessonpub::config::BuildConfig;
+use lessonpub::config::{BuildPlan, UsageError};
 use lessonpub::validate::CheckReport;
 
 fn main() -> ExitCode {
@@ -71,38 +71,98 @@ fn print_check(out: &mut dyn Write, book: &str, report: &CheckReport) {
 }
 
 fn build(args: &BuildArgs) -> ExitCode {
-    let result = BuildConfig::from_args(args).and_then(|config| lessonpub::build(&config));
-    match result {
-        Ok(report) => {
-            if !args.quiet {
-                for warning in &report.warnings {
-                    eprintln!("warning: {warning}");
+    let plan = match BuildPlan::from_args(args) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            let usage = err.downcast_ref::<UsageError>().is_some();
+            return if usage {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+    };
+    let outcomes = lessonpub::batch::build_all(&plan);
+    let batch = outcomes.len() > 1;
+    for outcome in &outcomes {
+        // In a batch, every message says which column it is about.
+        let tag = if batch {
+            format!("[{}] ", outcome.column.display())
+        } else {
+            String::new()
+        };
+        match &outcome.result {
+            Ok(report) => {
+                if !args.quiet {
+                    for warning in &report.warnings {
+                        eprintln!("warning: {tag}{warning}");
+                    }
+                    if let Some(check) = &report.check {
+                        print_check(
+                            &mut std::io::stderr(),
+                            &report.output.display().to_string(),
+                            check,
+                        );
+                    }
                 }
                 if args.verbose {
                     for (stage, took) in &report.timings {
-                        eprintln!("  {stage:<26} {:>8.1} ms", took.as_secs_f64() * 1e3);
+                        eprintln!("  {tag}{stage:<26} {:>8.1} ms", took.as_secs_f64() * 1e3);
                     }
                 }
-                if let Some(check) = &report.check {
-                    print_check(
-                        &mut std::io::stderr(),
-                        &report.output.display().to_string(),
-                        check,
+                if !args.quiet && !batch {
+                    println!(
+                        "wrote `{}`: {} lessons, {} comments, {:.1} MB",
+                        report.output.display(),
+                        report.lessons,
+                        report.comments,
+                        report.bytes as f64 / 1e6
                     );
                 }
-                eprintln!(
-                    "wrote `{}`: {} lessons, {} comments, {:.1} MB",
-                    report.output.display(),
-                    report.lessons,
-                    report.comments,
-                    report.bytes as f64 / 1e6
-                );
             }
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            Err(err) => eprintln!("error: {tag}{err:#}"),
         }
     }
+    if batch && !args.quiet {
+        print_table(&outcomes);
+    }
+    if outcomes.iter().all(|o| o.result.is_ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The results of a batch build, one row per column.
+fn print_table(outcomes: &[lessonpub::batch::Outcome]) {
+    println!(
+        "{:<32} {:>7} {:>8} {:>8}  result",
+        "column", "lessons", "comments", "MB"
+    );
+    for o in outcomes {
+        let name = o.column.display().to_string();
+        match &o.result {
+            Ok(r) => println!(
+                "{name:<32} {:>7} {:>8} {:>8.1}  wrote `{}`",
+                r.lessons,
+                r.comments,
+                r.bytes as f64 / 1e6,
+                r.output.display()
+            ),
+            Err(err) => println!(
+                "{name:<32} {:>7} {:>8} {:>8}  FAILED: {}",
+                "-",
+                "-",
+                "-",
+                first_line(&format!("{err:#}"))
+            ),
+        }
+    }
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    println!("{} built, {failed} failed", outcomes.len() - failed);
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
 }

@@ -13,6 +13,21 @@ pub enum Limit {
     Top(usize),
 }
 
+impl std::str::FromStr for Limit {
+    type Err = String;
+
+    /// `all`, `none` (or `0`), or a number of comments per lesson.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(Limit::All),
+            "none" | "0" => Ok(Limit::None),
+            n => n.parse::<usize>().map(Limit::Top).map_err(|_| {
+                format!("expected `all`, `none` or a number of comments per lesson, not `{value}`")
+            }),
+        }
+    }
+}
+
 /// The user's choice of comments, applied to each lesson on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CommentChoice {
@@ -85,6 +100,15 @@ mod tests {
             c("d", Some(0), false),
             c("e", Some(10), false),
         ]
+    }
+
+    #[test]
+    fn limits_parse() {
+        assert_eq!("all".parse(), Ok(Limit::All));
+        assert_eq!("None".parse(), Ok(Limit::None));
+        assert_eq!("0".parse(), Ok(Limit::None));
+        assert_eq!(" 12 ".parse(), Ok(Limit::Top(12)));
+        assert!("-3".parse::<Limit>().unwrap_err().contains("`-3`"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real and hand-made columns.
 
+mod batch;
 mod check;
 mod cli;
 mod comments;
@@ -9,3 +10,4 @@ mod fixtures;
 mod parsers;
 mod properties;
 mod regressions;
+mod settings;

@@ -1,0 +1,113 @@
+//! Several columns in one run: one book each, a table of results, failures don't stop the rest.
+
+use std::fs;
+
+use crate::common::{Book, assert_failure, corpus, fixture, lessonpub};
+
+#[test]
+fn three_columns_and_a_broken_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("books");
+    fs::create_dir(&out_dir).unwrap();
+    let broken = tmp.path().join("broken-column");
+    fs::create_dir(&broken).unwrap();
+    fs::write(broken.join("cover.png"), b"no lessons here").unwrap();
+    // Real columns when the corpus is there, our fixtures otherwise.
+    let (columns, titles) = match corpus() {
+        Some(c) => (
+            vec![
+                c.join("html/sre-handbook"),
+                c.join("md/rust-mq"),
+                c.join("html/serverless-advanced"),
+            ],
+            vec![
+                "sre-handbook",
+                "Rust实战 · 手写下一代云原生消息队列",
+                "serverless-advanced",
+            ],
+        ),
+        None => (
+            vec![
+                fixture("html-column"),
+                fixture("md-column"),
+                fixture("html-column"),
+            ],
+            vec!["html-column", "测试专栏 · Markdown", "html-column (2)"],
+        ),
+    };
+    let mut args = vec!["build".as_ref(), columns[0].as_os_str(), broken.as_os_str()];
+    args.extend(columns[1..].iter().map(|c| c.as_os_str()));
+    args.extend([
+        "--out-dir".as_ref(),
+        out_dir.as_os_str(),
+        "--offline".as_ref(),
+    ]);
+    let run = lessonpub(args);
+    let stderr = assert_failure(&run, "batch with a broken column");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr.contains("broken-column") && stderr.contains("no lesson files"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("3 built, 1 failed"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("broken-column") && l.contains("FAILED")),
+        "{stdout}"
+    );
+    for title in titles {
+        let book = out_dir.join(format!("{title}.epub"));
+        assert!(
+            book.is_file(),
+            "{} missing; have {:?}",
+            book.display(),
+            fs::read_dir(&out_dir).unwrap().collect::<Vec<_>>()
+        );
+        assert!(!Book::open(&book).nav().is_empty());
+    }
+    assert_eq!(
+        fs::read_dir(&out_dir).unwrap().count(),
+        3,
+        "nothing else in the output folder"
+    );
+}
+
+#[test]
+fn books_with_the_same_title_do_not_overwrite_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = fixture("html-column");
+    let run = lessonpub([
+        "build".as_ref(),
+        column.as_os_str(),
+        column.as_os_str(),
+        "--out-dir".as_ref(),
+        tmp.path().as_os_str(),
+        "--offline".as_ref(),
+        "-q".as_ref(),
+    ]);
+    assert!(run.status.success());
+    let mut names: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["html-column (2).epub", "html-column.epub"]);
+}
+
+#[test]
+fn single_column_flags_are_refused_with_several_columns() {
+    let column = fixture("html-column");
+    for flag in [["-o", "x.epub"], ["--title", "t"], ["--cover", "c.png"]] {
+        let run = lessonpub([
+            "build".as_ref(),
+            column.as_os_str(),
+            column.as_os_str(),
+            flag[0].as_ref(),
+            flag[1].as_ref(),
+        ]);
+        let stderr = assert_failure(&run, flag[0]);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+    }
+}

@@ -1,0 +1,182 @@
+//! `lessonpub.toml`, `--config` and `--cover`: settings from files, overridden by flags.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::common::{Book, assert_failure, assert_success, fixture, lessonpub};
+
+/// A copy of a fixture column in a temporary folder, so a test can add files to it.
+fn column_copy(name: &str, tmp: &Path) -> PathBuf {
+    let to = tmp.join(name);
+    copy_dir(&fixture(name), &to);
+    to
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn build(column: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "build".as_ref(),
+        column.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--offline".as_ref(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    lessonpub(args)
+}
+
+#[test]
+fn column_settings_file_is_read_and_flags_override_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = column_copy("md-column", tmp.path());
+    fs::write(
+        column.join("lessonpub.toml"),
+        "title = \"配置里的书名\"\nauthor = \"配置作者\"\nlanguage = \"zh-TW\"\ncomments = 1\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("a.epub");
+    assert_success(&build(&column, &out, &[]), "with lessonpub.toml");
+    let book = Book::open(&out);
+    let opf = book.text(&book.opf_path);
+    assert!(
+        opf.contains("<dc:title>配置里的书名</dc:title>") && opf.contains(">配置作者</dc:creator>")
+    );
+    assert!(opf.contains("<dc:language>zh-TW</dc:language>"));
+    assert_eq!(
+        book.count_class("comment"),
+        3,
+        "comments = 1: one per lesson with comments"
+    );
+
+    let out = tmp.path().join("b.epub");
+    assert_success(
+        &build(&column, &out, &["--title", "旗标书名", "--comments", "all"]),
+        "flags override",
+    );
+    let book = Book::open(&out);
+    assert!(
+        book.text(&book.opf_path)
+            .contains("<dc:title>旗标书名</dc:title>")
+    );
+    assert_eq!(book.count_class("comment"), 6);
+}
+
+#[test]
+fn settings_file_errors_name_the_file_and_line_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = column_copy("html-column", tmp.path());
+    fs::write(
+        column.join("lessonpub.toml"),
+        "title = \"x\"\ncomments = 3\nmin_likes = 2\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("a.epub");
+    let stderr = assert_failure(&build(&column, &out, &[]), "unknown key");
+    assert!(
+        stderr.contains("lessonpub.toml` line 3") && stderr.contains("min_likes"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    fs::write(
+        column.join("lessonpub.toml"),
+        "title = \"x\"\ncomments = \"lots\"\n",
+    )
+    .unwrap();
+    let stderr = assert_failure(&build(&column, &out, &[]), "bad value");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("lots"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn shared_config_with_a_cover_relative_to_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let settings = tmp.path().join("settings");
+    fs::create_dir(&settings).unwrap();
+    let cover = image::RgbImage::from_pixel(300, 480, image::Rgb([200, 30, 30]));
+    cover.save(settings.join("封面.png")).unwrap();
+    fs::write(
+        settings.join("my.toml"),
+        "cover = \"封面.png\"\nauthor = \"共享作者\"\n",
+    )
+    .unwrap();
+    let config = settings.join("my.toml");
+    let out = tmp.path().join("a.epub");
+    let run = build(
+        &fixture("html-column"),
+        &out,
+        &["--config", config.to_str().unwrap()],
+    );
+    assert_success(&run, "--config");
+    let book = Book::open(&out);
+    let cover_item = book
+        .manifest()
+        .into_values()
+        .find(|(_, _, p)| p == "cover-image")
+        .unwrap();
+    assert_eq!(
+        book.files[&cover_item.0],
+        fs::read(settings.join("封面.png")).unwrap(),
+        "a PNG cover is kept as it is"
+    );
+    assert!(book.text(&book.opf_path).contains(">共享作者</dc:creator>"));
+    crate::common::assert_epubcheck_clean(&out);
+}
+
+#[test]
+fn cover_flag_converts_other_formats_and_refuses_non_images() {
+    let tmp = tempfile::tempdir().unwrap();
+    let webp = tmp.path().join("cover.webp");
+    image::RgbImage::from_pixel(2000, 3000, image::Rgb([10, 120, 200]))
+        .save(&webp)
+        .unwrap();
+    let out = tmp.path().join("a.epub");
+    assert_success(
+        &build(
+            &fixture("md-column"),
+            &out,
+            &["--cover", webp.to_str().unwrap()],
+        ),
+        "--cover webp",
+    );
+    let book = Book::open(&out);
+    let (path, media, _) = book
+        .manifest()
+        .into_values()
+        .find(|(_, _, p)| p == "cover-image")
+        .unwrap();
+    assert_eq!(media, "image/jpeg");
+    let img = image::load_from_memory(&book.files[&path]).unwrap();
+    assert_eq!(
+        (img.width(), img.height()),
+        (1600, 2400),
+        "scaled to fit 1600x2560"
+    );
+    crate::common::assert_epubcheck_clean(&out);
+
+    let text = tmp.path().join("cover.png");
+    fs::write(&text, "not a picture").unwrap();
+    let stderr = assert_failure(
+        &build(
+            &fixture("md-column"),
+            &out,
+            &["--cover", text.to_str().unwrap()],
+        ),
+        "bad cover",
+    );
+    assert!(stderr.contains("cover.png"), "{stderr}");
+}
