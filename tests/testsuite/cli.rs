@@ -188,3 +188,16 @@ fn interrupting_a_build_leaves_no_partial_file() {
         }
     }
 }
+
+/// README.md shows `lessonpub build -h` verbatim; this keeps the two from drifting apart.
+#[test]
+fn readme_mirrors_the_build_help() {
+    let out = lessonpub(["build", "-h"]);
+    assert_success(&out, "build -h");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(help.trim_end()),
+        "README.md's copy of `lessonpub build -h` is stale; paste this in:\n{help}"
+    );
+}
