@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use crate::cli::BuildArgs;
-use crate::images::ImageOptions;
+use crate::images::{CacheMode, ImageOptions};
 use crate::select::CommentChoice;
 
 #[derive(Debug, Clone)]
@@ -54,10 +54,28 @@ impl BuildConfig {
             },
             images: ImageOptions {
                 offline: args.offline,
+                jobs: usize::from(args.jobs),
+                cache_dir: args.cache_dir.clone().or_else(default_cache_dir),
+                cache_mode: if args.no_cache {
+                    CacheMode::Off
+                } else if args.refresh {
+                    CacheMode::Refresh
+                } else {
+                    CacheMode::Use
+                },
+                max_width: args.max_width,
+                grayscale: args.grayscale,
+                progress: !args.quiet,
+                verbose: args.verbose,
             },
             strict: args.strict,
         })
     }
+}
+
+/// The platform's cache folder for lessonpub (`~/.cache/lessonpub` on Linux), if there is a home.
+fn default_cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "lessonpub").map(|d| d.cache_dir().to_path_buf())
 }
 
 /// A loose BCP 47 check: letters, digits and hyphens, subtags of 1 to 8, starting with a
