@@ -5,14 +5,17 @@
 //! ```text
 //! CACHEDIR.TAG                      marks the folder as a cache for backup tools
 //! v1/originals/ab/<sha256 of URL>   the bytes a server sent (status 200), unchanged
+//! v1/missing/ab/<sha256 of URL>     why a download failed for good (404, 410, over the size cap)
 //! v1/processed/cd/<sha256 of key>   the book-ready parts made from an original
 //! ```
 //!
 //! A processed entry is keyed by the hash of the original bytes and the processing settings,
 //! so a rebuild with the same settings does no image work, and a changed original or setting
 //! simply misses. Every file is written to a temporary name and renamed, so concurrent builds
-//! and interrupted ones never leave a half-written entry. Failed downloads are not cached: the
-//! next build tries them again.
+//! and interrupted ones never leave a half-written entry. Of the failed downloads, only the
+//! permanent ones are remembered (404 Not Found and 410 Gone, which HTTP caches keep too, and
+//! bodies over the size cap); timeouts and server errors are tried again by the next build, and
+//! `--refresh` retries everything.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,6 +77,20 @@ impl Cache {
         };
         let path = entry(root, "originals", &hex(&Sha256::digest(url.as_bytes())));
         write_atomically(&path, bytes)
+    }
+
+    /// Why an earlier build could not download `url` for good, if it could not.
+    pub fn missing(&self, url: &str) -> Option<String> {
+        let path = entry(self.reads()?, "missing", &hex(&Sha256::digest(url.as_bytes())));
+        std::fs::read_to_string(path).ok()
+    }
+
+    pub fn store_missing(&self, url: &str, reason: &str) -> std::io::Result<()> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let path = entry(root, "missing", &hex(&Sha256::digest(url.as_bytes())));
+        write_atomically(&path, reason.as_bytes())
     }
 
     /// The parts made earlier from `original` for `kind` with `settings`.
@@ -214,6 +231,9 @@ mod tests {
         let key = ProcessedKey::new(b"bytes", Kind::Article, &SETTINGS);
         cache.store_processed(&key, &parts()).unwrap();
         assert_eq!(cache.processed(&key).unwrap(), parts());
+        assert_eq!(cache.missing("https://a/gone.png"), None);
+        cache.store_missing("https://a/gone.png", "HTTP 404").unwrap();
+        assert_eq!(cache.missing("https://a/gone.png").unwrap(), "HTTP 404");
         cache.tag().unwrap();
         assert!(dir.path().join("CACHEDIR.TAG").is_file());
     }

@@ -116,9 +116,11 @@ fn looks_like_html(bytes: &[u8]) -> bool {
 /// Decodes with limits: the size is checked from the header before any pixel is decoded.
 fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
     let name = format!("{format:?}").to_uppercase();
+    // Errors are flattened into one message: `ImageError` already shows its cause, and a
+    // context chain would repeat it.
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
-        .with_context(|| format!("cannot read the {name} header"))?;
+        .map_err(|e| anyhow!("cannot read the {name} header: {e}"))?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels == 0 {
         bail!("the {name} image is empty ({width}x{height})");
@@ -144,7 +146,7 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
     // For an animated GIF or WebP this is the first frame.
     reader
         .decode()
-        .with_context(|| format!("cannot decode the {name} image (damaged or truncated)"))
+        .map_err(|e| anyhow!("cannot decode the {name} image (damaged or truncated): {e}"))
 }
 
 /// Whether a JPEG ends with its end-of-image marker, allowing a little padding after it, as
@@ -290,8 +292,9 @@ fn encode(image: &DynamicImage, lossy_source: bool) -> Part {
 
 fn jpeg(image: &DynamicImage) -> Part {
     let mut bytes = Vec::new();
-    JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
-        .encode_image(image)
+    // `write_with_encoder` keeps gray images one channel; `encode_image` would make them RGB.
+    image
+        .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))
         .expect("8-bit gray and RGB images encode to JPEG in memory");
     Part {
         format: Format::Jpeg,

@@ -48,11 +48,32 @@ impl Default for Limits {
 
 /// Why a download failed, said for a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchError(pub String);
+pub struct FetchError {
+    pub reason: String,
+    /// Asking again will not help: the server said the image does not exist (404, 410), or it
+    /// is over the size cap.
+    pub permanent: bool,
+}
 
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.reason)
+    }
+}
+
+impl FetchError {
+    fn new(reason: String) -> FetchError {
+        FetchError {
+            reason,
+            permanent: false,
+        }
+    }
+
+    fn permanent(reason: String) -> FetchError {
+        FetchError {
+            reason,
+            permanent: true,
+        }
     }
 }
 
@@ -65,6 +86,8 @@ pub struct Fetcher {
 /// The outcome of one try: what to do next.
 enum Try {
     Done(Vec<u8>),
+    /// Will fail again, however often asked.
+    Permanent(String),
     /// May work later; an optional server-requested wait (Retry-After).
     Retry(String, Option<Duration>),
     Fail(String),
@@ -89,7 +112,7 @@ impl Fetcher {
     pub fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-            return Err(FetchError(
+            return Err(FetchError::new(
                 "only http and https URLs are downloaded".to_owned(),
             ));
         }
@@ -99,9 +122,10 @@ impl Fetcher {
             tries += 1;
             match self.try_once(url) {
                 Try::Done(bytes) => return Ok(bytes),
-                Try::Fail(reason) => return Err(FetchError(reason)),
+                Try::Fail(reason) => return Err(FetchError::new(reason)),
+                Try::Permanent(reason) => return Err(FetchError::permanent(reason)),
                 Try::Retry(reason, _) if tries >= TRIES => {
-                    return Err(FetchError(format!("{reason} (after {tries} tries)")));
+                    return Err(FetchError::new(format!("{reason} (after {tries} tries)")));
                 }
                 Try::Retry(_, asked) => {
                     // Honour Retry-After, but never let one server stall the build for long.
@@ -135,17 +159,18 @@ impl Fetcher {
                     .map(Duration::from_secs);
                 return Try::Retry(format!("HTTP {status}"), asked);
             }
+            404 | 410 => return Try::Permanent(format!("HTTP {status}")),
             _ => return Try::Fail(format!("HTTP {status}")),
         }
         let max = self.limits.max_bytes;
         if let Some(length) = response.body().content_length()
             && length > max
         {
-            return Try::Fail(too_large(max));
+            return Try::Permanent(too_large(max));
         }
         match response.body_mut().with_config().limit(max).read_to_vec() {
             Ok(bytes) => Try::Done(bytes),
-            Err(ureq::Error::BodyExceedsLimit(_)) => Try::Fail(too_large(max)),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Try::Permanent(too_large(max)),
             Err(e) => classify_error(e),
         }
     }
@@ -163,7 +188,7 @@ fn classify_error(error: ureq::Error) -> Try {
         ureq::Error::TooManyRedirects => Try::Fail("too many redirects".to_owned()),
         ureq::Error::HostNotFound => Try::Fail("host not found".to_owned()),
         ureq::Error::ConnectionFailed => Try::Fail("cannot connect".to_owned()),
-        ureq::Error::BodyExceedsLimit(max) => Try::Fail(too_large(max)),
+        ureq::Error::BodyExceedsLimit(max) => Try::Permanent(too_large(max)),
         other => Try::Fail(other.to_string()),
     }
 }
@@ -268,7 +293,8 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert_eq!(err.0, "HTTP 404");
+        assert_eq!(err.reason, "HTTP 404");
+        assert!(err.permanent);
         assert_eq!(server.hits.load(Ordering::SeqCst), 1);
     }
 
@@ -278,7 +304,7 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert!(err.0.contains("HTTP 429") && err.0.contains("3 tries"), "{err}");
+        assert!(err.reason.contains("HTTP 429") && err.reason.contains("3 tries"), "{err}");
         assert_eq!(server.hits.load(Ordering::SeqCst), 3);
     }
 
@@ -288,7 +314,7 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert!(err.0.contains("timed out"), "{err}");
+        assert!(err.reason.contains("timed out"), "{err}");
         assert_eq!(server.hits.load(Ordering::SeqCst), TRIES as usize);
     }
 
@@ -300,7 +326,7 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert!(err.0.contains("larger than"), "{err}");
+        assert!(err.reason.contains("larger than"), "{err}");
     }
 
     #[test]
@@ -321,7 +347,7 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert!(err.0.contains("larger than"), "{err}");
+        assert!(err.reason.contains("larger than"), "{err}");
         std::thread::sleep(Duration::from_millis(200));
         assert!(written.load(Ordering::SeqCst) < 32 << 20);
     }
@@ -336,7 +362,7 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert!(err.0.contains("redirect"), "{err}");
+        assert!(err.reason.contains("redirect"), "{err}");
         assert_eq!(server.hits.load(Ordering::SeqCst), 3);
     }
 
@@ -344,7 +370,7 @@ mod tests {
     fn other_schemes_are_refused_without_a_request() {
         let fetcher = Fetcher::new(quick());
         for url in ["file:///etc/passwd", "ftp://127.0.0.1/x"] {
-            assert!(fetcher.get(url).unwrap_err().0.contains("only http"));
+            assert!(fetcher.get(url).unwrap_err().reason.contains("only http"));
         }
     }
 }

@@ -277,10 +277,6 @@ fn collect(book: &Book) -> (Vec<Origin>, Vec<(RefKey, usize)>) {
             .filter_map(|c| c.avatar.as_ref())
             .map(|s| (Kind::Avatar, s));
         for (kind, src) in article.chain(avatars) {
-            let key = ref_key(kind, &lesson.source, src);
-            if !seen.insert(key.clone()) {
-                continue;
-            }
             let source = Source::classify(src, &dir);
             let refused = matches!(source, Source::Refused(_)).then(|| src.clone());
             let i = *index.entry((source.clone(), refused)).or_insert_with(|| {
@@ -299,7 +295,10 @@ fn collect(book: &Book) -> (Vec<Origin>, Vec<(RefKey, usize)>) {
             if !origin.lessons.contains(&lesson.source) {
                 origin.lessons.push(lesson.source.clone());
             }
-            refs.push((key, i));
+            let key = ref_key(kind, &lesson.source, src);
+            if seen.insert(key.clone()) {
+                refs.push((key, i));
+            }
         }
     }
     (origins, refs)
@@ -372,13 +371,26 @@ fn obtain(context: &Context, origin: &Origin) -> Result<(Vec<u8>, How), (String,
             if let Some(bytes) = context.cache.original(url) {
                 return Ok((bytes, How::Cached));
             }
+            if let Some(reason) = context.cache.missing(url) {
+                return Err((
+                    format!("{reason} (remembered from an earlier build; --refresh asks again)"),
+                    false,
+                ));
+            }
             let Some(fetcher) = &context.fetcher else {
                 return Err((
                     "not in the image cache, and --offline makes no network request".to_owned(),
                     true,
                 ));
             };
-            let bytes = fetcher.get(url).map_err(|e| (e.0, false))?;
+            let bytes = fetcher.get(url).map_err(|e| {
+                if e.permanent
+                    && let Err(io) = context.cache.store_missing(url, &e.reason)
+                {
+                    note_cache_error(context, io);
+                }
+                (e.reason, false)
+            })?;
             if let Err(e) = context.cache.store_original(url, &bytes) {
                 note_cache_error(context, e);
             }
@@ -639,7 +651,7 @@ mod tests {
         // The same relative path in two folders is two files.
         assert_eq!(origins[1].source, Source::Local("/c/img/x.png".into()));
         assert_eq!(origins[2].source, Source::Local("/c/sub/img/x.png".into()));
-        assert_eq!(refs.len(), 5);
+        assert_eq!(refs.len(), 4);
     }
 
     #[test]
