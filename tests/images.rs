@@ -144,7 +144,10 @@ struct Column {
     out: PathBuf,
 }
 
-fn column(lessons: &[(&str, &[(&str, &str)], &[&str])]) -> Column {
+/// A lesson of a test column: file stem, article images as (alt, src), comment avatars.
+type LessonSpec<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+
+fn column(lessons: &[LessonSpec]) -> Column {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("column");
     std::fs::create_dir_all(dir.join("images")).unwrap();
@@ -190,7 +193,14 @@ fn lessonpub(column: &Column, extra: &[&str]) -> Output {
         .arg(&column.cache)
         .args(extra)
         .env("SOURCE_DATE_EPOCH", "1700000000");
-    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"] {
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
         cmd.env_remove(var);
     }
     let out = cmd.output().unwrap();
@@ -266,7 +276,12 @@ impl Book {
         .unwrap();
         doc.descendants()
             .filter(|n| n.attribute("class") == Some("avatar"))
-            .map(|n| format!("EPUB/{}", n.attribute("src").unwrap().strip_prefix("../").unwrap()))
+            .map(|n| {
+                format!(
+                    "EPUB/{}",
+                    n.attribute("src").unwrap().strip_prefix("../").unwrap()
+                )
+            })
             .collect()
     }
 
@@ -308,7 +323,10 @@ fn routes() -> Vec<(&'static str, Reply)> {
         ("/progressive", Reply::File("progressive-1200x800.jpg")),
         ("/cmyk.jpg", Reply::File("cmyk-1000x700.jpg")),
         ("/animated.gif", Reply::File("animated-320x240.gif")),
-        ("/slow.jpg", Reply::Slow("avatar-132.jpg", Duration::from_millis(1500))),
+        (
+            "/slow.jpg",
+            Reply::Slow("avatar-132.jpg", Duration::from_millis(1500)),
+        ),
         ("/flaky.png", Reply::FlakyThen("diagram-1400x900.png")),
         ("/missing.png", Reply::Status(404)),
         ("/garbage.jpg", Reply::File("garbage.bin")),
@@ -369,8 +387,16 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
         ("01 | 图片", &first, &avatars),
         ("02 | 重复", &second, &[avatar_jpg.as_str()]),
     ]);
-    std::fs::copy(samples.join("avatar-alpha.png"), col.dir.join("images/local.png")).unwrap();
-    std::fs::copy(samples.join("avatar-96.jpg"), col.dir.join("../outside.png")).unwrap();
+    std::fs::copy(
+        samples.join("avatar-alpha.png"),
+        col.dir.join("images/local.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        samples.join("avatar-96.jpg"),
+        col.dir.join("../outside.png"),
+    )
+    .unwrap();
 
     let out = lessonpub(&col, &[]);
     assert_ok(&out);
@@ -396,9 +422,16 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
         let (found, img) = book.image(&path);
         assert_eq!(found, format, "{alt}");
         assert_eq!(img.dimensions(), size, "{alt}");
-        let ext = if format == image::ImageFormat::Jpeg { "jpg" } else { "png" };
+        let ext = if format == image::ImageFormat::Jpeg {
+            "jpg"
+        } else {
+            "png"
+        };
         assert!(path.ends_with(ext), "{alt}: {path}");
-        assert_eq!(types[&path], format!("image/{}", if ext == "jpg" { "jpeg" } else { "png" }));
+        assert_eq!(
+            types[&path],
+            format!("image/{}", if ext == "jpg" { "jpeg" } else { "png" })
+        );
     };
     use image::ImageFormat::{Jpeg, Png};
     expect("photo", Jpeg, (1264, 842));
@@ -452,7 +485,10 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
     for (name, bytes) in &book.files {
         if name.ends_with(".xhtml") {
             let text = String::from_utf8_lossy(bytes);
-            assert!(!text.contains("src=\"http"), "{name} refers to a remote image");
+            assert!(
+                !text.contains("src=\"http"),
+                "{name} refers to a remote image"
+            );
         }
     }
 
@@ -472,7 +508,11 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
 fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
     let Some(samples) = samples() else { return };
     let server = Server::start(&samples, &routes());
-    let (photo, long, avatar) = (server.url("/photo.jpg"), server.url("/long.png"), server.url("/mmopen/132"));
+    let (photo, long, avatar) = (
+        server.url("/photo.jpg"),
+        server.url("/long.png"),
+        server.url("/mmopen/132"),
+    );
     let col = column(&[("01 | a", &[("photo", &photo), ("long", &long)], &[&avatar])]);
     assert_ok(&lessonpub(&col, &[]));
     assert_eq!(server.total(), 3);
@@ -511,7 +551,10 @@ fn offline_without_cache_makes_no_request_and_warns_once() {
     assert_ok(&out);
     assert_eq!(server.total(), 0);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
     assert!(warnings[0].contains("3 remote images"), "{stderr}");
     let book = Book::open(&col.out);
@@ -535,7 +578,10 @@ fn strict_fails_on_a_failed_image_and_writes_nothing() {
     assert!(!out.status.success());
     assert!(!col.out.exists());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&missing) && stderr.contains("01 | a.md"), "{stderr}");
+    assert!(
+        stderr.contains(&missing) && stderr.contains("01 | a.md"),
+        "{stderr}"
+    );
     assert!(stderr.contains("HTTP 404"), "{stderr}");
 }
 

@@ -67,7 +67,11 @@ impl Cache {
 
     /// The bytes downloaded earlier for `url`.
     pub fn original(&self, url: &str) -> Option<Vec<u8>> {
-        let path = entry(self.reads()?, "originals", &hex(&Sha256::digest(url.as_bytes())));
+        let path = entry(
+            self.reads()?,
+            "originals",
+            &hex(&Sha256::digest(url.as_bytes())),
+        );
         std::fs::read(path).ok()
     }
 
@@ -81,7 +85,11 @@ impl Cache {
 
     /// Why an earlier build could not download `url` for good, if it could not.
     pub fn missing(&self, url: &str) -> Option<String> {
-        let path = entry(self.reads()?, "missing", &hex(&Sha256::digest(url.as_bytes())));
+        let path = entry(
+            self.reads()?,
+            "missing",
+            &hex(&Sha256::digest(url.as_bytes())),
+        );
         std::fs::read_to_string(path).ok()
     }
 
@@ -232,7 +240,9 @@ mod tests {
         cache.store_processed(&key, &parts()).unwrap();
         assert_eq!(cache.processed(&key).unwrap(), parts());
         assert_eq!(cache.missing("https://a/gone.png"), None);
-        cache.store_missing("https://a/gone.png", "HTTP 404").unwrap();
+        cache
+            .store_missing("https://a/gone.png", "HTTP 404")
+            .unwrap();
         assert_eq!(cache.missing("https://a/gone.png").unwrap(), "HTTP 404");
         cache.tag().unwrap();
         assert!(dir.path().join("CACHEDIR.TAG").is_file());

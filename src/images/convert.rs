@@ -110,7 +110,8 @@ fn looks_like_html(bytes: &[u8]) -> bool {
     let start = &bytes[..bytes.len().min(512)];
     let text = String::from_utf8_lossy(start).to_ascii_lowercase();
     let text = text.trim_start_matches('\u{feff}').trim_start();
-    text.starts_with('<') && (text.contains("<html") || text.contains("<!doctype") || text.contains("<body"))
+    text.starts_with('<')
+        && (text.contains("<html") || text.contains("<!doctype") || text.contains("<body"))
 }
 
 /// Decodes with limits: the size is checked from the header before any pixel is decoded.
@@ -149,11 +150,25 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
         .map_err(|e| anyhow!("cannot decode the {name} image (damaged or truncated): {e}"))
 }
 
-/// Whether a JPEG ends with its end-of-image marker, allowing a little padding after it, as
-/// some servers and cameras add.
+/// Whether the JPEG has its end-of-image marker after the image data. The segments before the
+/// first scan are skipped by their lengths, so an EXIF thumbnail's marker does not count, and
+/// data appended after the image (as some phones add) does no harm. Entropy-coded data cannot
+/// hold the marker (a 0xFF there is followed by 0x00), so finding it proves the scan is whole.
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(64)..];
-    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+    let mut i = 2; // after SOI
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            // Not a marker where one belongs: malformed, which the decoder will report better.
+            return true;
+        }
+        match bytes[i + 1] {
+            0xFF => i += 1, // fill byte
+            0xDA => return bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
+            0x01 | 0xD0..=0xD7 => i += 2, // markers without a length
+            _ => i += 2 + usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]])),
+        }
+    }
+    false
 }
 
 /// 8 bits per channel (the encoders and the resizer work on these), gray when asked, and no
@@ -327,17 +342,18 @@ fn png(image: &DynamicImage) -> Part {
 /// An indexed PNG when the (colour) image has at most 256 distinct colours: lossless, and
 /// a quarter of the pixel data of RGBA.
 fn palette_png(image: &DynamicImage) -> Option<Part> {
-    let pixels: Vec<[u8; 4]> = match image {
-        DynamicImage::ImageRgb8(img) => img.pixels().map(|p| [p[0], p[1], p[2], 255]).collect(),
-        DynamicImage::ImageRgba8(img) => img.pixels().map(|p| p.0).collect(),
+    let (raw, channels) = match image {
+        DynamicImage::ImageRgb8(img) => (img.as_raw(), 3),
+        DynamicImage::ImageRgba8(img) => (img.as_raw(), 4),
         // Gray images are already one byte per pixel.
         _ => return None,
     };
     let mut index: HashMap<[u8; 4], u8> = HashMap::with_capacity(256);
     let mut palette: Vec<[u8; 4]> = Vec::with_capacity(256);
-    let mut indices = Vec::with_capacity(pixels.len());
+    let mut indices = Vec::with_capacity(raw.len() / channels);
     let mut last: Option<([u8; 4], u8)> = None;
-    for px in pixels {
+    for px in raw.chunks_exact(channels) {
+        let px = [px[0], px[1], px[2], if channels == 4 { px[3] } else { 255 }];
         // Line art repeats the previous pixel most of the time; skip the hash lookup then.
         let i = match last {
             Some((color, i)) if color == px => i,
@@ -575,6 +591,20 @@ mod tests {
         let back = decoded(&parts[0]).to_rgb8();
         assert_eq!(back.get_pixel(10, 10).0, [255, 255, 255]);
         assert_eq!(back.get_pixel(200, 10).0, [10, 20, 200]);
+    }
+
+    #[test]
+    fn truncated_png_is_refused_and_jpeg_with_trailing_data_accepted() {
+        let Some(png) = sample("diagram-1400x900.png") else {
+            return;
+        };
+        let cut = &png[..png.len() / 2];
+        assert!(process(cut, Kind::Article, &SETTINGS).is_err());
+        let Some(mut jpeg) = sample("avatar-96.jpg") else {
+            return;
+        };
+        jpeg.extend_from_slice(&[0u8; 4096]);
+        assert_eq!(process(&jpeg, Kind::Avatar, &SETTINGS).unwrap().len(), 1);
     }
 
     #[test]

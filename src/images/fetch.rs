@@ -304,7 +304,10 @@ mod tests {
         let err = Fetcher::new(quick())
             .get(&format!("{}/x", server.base))
             .unwrap_err();
-        assert!(err.reason.contains("HTTP 429") && err.reason.contains("3 tries"), "{err}");
+        assert!(
+            err.reason.contains("HTTP 429") && err.reason.contains("3 tries"),
+            "{err}"
+        );
         assert_eq!(server.hits.load(Ordering::SeqCst), 3);
     }
 

@@ -23,7 +23,10 @@ pub fn read(column: &Path, path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?;
     if bytes.len() as u64 > max_bytes {
-        bail!("the file is larger than the {} MiB allowed", max_bytes >> 20);
+        bail!(
+            "the file is larger than the {} MiB allowed",
+            max_bytes >> 20
+        );
     }
     Ok(bytes)
 }
@@ -88,7 +91,10 @@ mod tests {
     fn files_inside_the_column_are_read() {
         let c = column();
         let docs = c.root.join("docs");
-        assert_eq!(read(&c.root, &docs.join("images/a.png"), 100).unwrap(), b"inside");
+        assert_eq!(
+            read(&c.root, &docs.join("images/a.png"), 100).unwrap(),
+            b"inside"
+        );
         assert_eq!(
             read(&c.root, &docs.join("images/../images/a.png"), 100).unwrap(),
             b"inside"
@@ -104,7 +110,10 @@ mod tests {
         let c = column();
         let docs = c.root.join("docs");
         let escape = read(&c.root, &docs.join("../../secret.png"), 100).unwrap_err();
-        assert!(format!("{escape:#}").contains("outside the column"), "{escape:#}");
+        assert!(
+            format!("{escape:#}").contains("outside the column"),
+            "{escape:#}"
+        );
         assert!(read(&c.root, &docs.join("images"), 100).is_err());
         assert!(read(&c.root, &docs.join("missing.png"), 100).is_err());
     }

@@ -641,7 +641,11 @@ mod tests {
     #[test]
     fn each_source_is_collected_once_with_all_its_uses() {
         let b = book(vec![
-            lesson("/c/1.md", &["https://h/a.png", "img/x.png"], &["https://h/a.png"]),
+            lesson(
+                "/c/1.md",
+                &["https://h/a.png", "img/x.png"],
+                &["https://h/a.png"],
+            ),
             lesson("/c/sub/2.md", &["https://h/a.png", "img/x.png"], &[]),
         ]);
         let (origins, refs) = collect(&b);
@@ -657,7 +661,11 @@ mod tests {
     #[test]
     fn offline_without_cache_gives_placeholders_and_one_warning() {
         let b = book(vec![
-            lesson("/c/1.md", &["https://h/a.png", "https://h/b.png"], &["https://h/c.jpg"]),
+            lesson(
+                "/c/1.md",
+                &["https://h/a.png", "https://h/b.png"],
+                &["https://h/c.jpg"],
+            ),
             lesson("/c/2.md", &["ftp://h/x.png"], &[]),
         ]);
         let options = ImageOptions {
@@ -675,11 +683,19 @@ mod tests {
             embedded.path(Kind::Avatar, Path::new("/c/1.md"), "https://h/c.jpg"),
             AVATAR_PLACEHOLDER
         );
-        let names: Vec<&str> = embedded.assets.iter().map(|a| a.book_path.as_str()).collect();
+        let names: Vec<&str> = embedded
+            .assets
+            .iter()
+            .map(|a| a.book_path.as_str())
+            .collect();
         assert_eq!(names, vec![ARTICLE_PLACEHOLDER, AVATAR_PLACEHOLDER]);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].message.contains("ftp:"), "{}", warnings[0]);
-        assert!(warnings[1].message.starts_with("3 remote images"), "{}", warnings[1]);
+        assert!(
+            warnings[1].message.starts_with("3 remote images"),
+            "{}",
+            warnings[1]
+        );
     }
 
     #[test]

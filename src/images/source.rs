@@ -63,7 +63,10 @@ impl Source {
 fn scheme(src: &str) -> Option<&str> {
     let colon = src.find(':')?;
     let scheme = &src[..colon];
-    let valid = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    let valid = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
@@ -78,7 +81,10 @@ pub fn decode_data_url(url: &str, max_bytes: u64) -> Result<Vec<u8>> {
         .context("malformed data: URL (no comma)")?;
     // Decoded data is never larger than its text.
     if data.len() as u64 > max_bytes.saturating_mul(2) {
-        bail!("the data: URL is larger than the {} MiB allowed", max_bytes >> 20);
+        bail!(
+            "the data: URL is larger than the {} MiB allowed",
+            max_bytes >> 20
+        );
     }
     let bytes = if meta.to_ascii_lowercase().ends_with(";base64") {
         let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -90,7 +96,10 @@ pub fn decode_data_url(url: &str, max_bytes: u64) -> Result<Vec<u8>> {
         percent_decode(data.as_bytes())
     };
     if bytes.len() as u64 > max_bytes {
-        bail!("the data: URL is larger than the {} MiB allowed", max_bytes >> 20);
+        bail!(
+            "the data: URL is larger than the {} MiB allowed",
+            max_bytes >> 20
+        );
     }
     Ok(bytes)
 }
@@ -139,8 +148,19 @@ mod tests {
             Source::classify("images/a.png", dir),
             Source::Local("/col/docs/images/a.png".into())
         );
-        assert!(matches!(Source::classify("data:image/png;base64,AA", dir), Source::Data(_)));
-        for refused in ["/etc/passwd.png", "\\\\server\\x.png", "file:///etc/passwd", "ftp://a/b.png", "javascript:x", "C:\\x.png", ""] {
+        assert!(matches!(
+            Source::classify("data:image/png;base64,AA", dir),
+            Source::Data(_)
+        ));
+        for refused in [
+            "/etc/passwd.png",
+            "\\\\server\\x.png",
+            "file:///etc/passwd",
+            "ftp://a/b.png",
+            "javascript:x",
+            "C:\\x.png",
+            "",
+        ] {
             assert!(
                 matches!(Source::classify(refused, dir), Source::Refused(_)),
                 "{refused}"
