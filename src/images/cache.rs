@@ -26,7 +26,7 @@ use super::Kind;
 use super::convert::{Format, Part, Settings};
 
 /// Bumped whenever `convert` changes what it makes, so old processed entries are not reused.
-const PROCESSING_VERSION: u32 = 1;
+const PROCESSING_VERSION: u32 = 2;
 
 const PROCESSED_MAGIC: &[u8] = b"lessonpub processed 1\n";
 

@@ -79,14 +79,40 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
     let image = decode(bytes, format)?;
     let image = normalize(image, settings.grayscale);
     // A JPEG is a photo or was already saved lossily; PNG would only make it bigger.
-    let lossy = format == ImageFormat::Jpeg;
+    let style = if format == ImageFormat::Jpeg {
+        Style::Photo
+    } else {
+        Style::Lossless
+    };
     match kind {
-        Kind::Avatar => Ok(vec![encode(&avatar(image)?, lossy)]),
+        Kind::Avatar => Ok(vec![encode(&avatar(image)?, style)]),
         Kind::Article => {
+            // Shrinking line art blends new colours into its edges; it had a palette before, so
+            // it gets one again (256 colours chosen to fit) instead of becoming a truecolour PNG
+            // several times the size.
+            let style = if style == Style::Lossless
+                && image.width() > settings.max_width
+                && palette(&image).is_some()
+            {
+                Style::LineArt
+            } else {
+                style
+            };
             let image = fit_width(image, settings.max_width)?;
-            Ok(slices(&image).iter().map(|s| encode(s, lossy)).collect())
+            Ok(slices(&image).iter().map(|s| encode(s, style)).collect())
         }
     }
+}
+
+/// What the source tells about the best encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// From a JPEG: stays JPEG.
+    Photo,
+    /// From a lossless format: PNG unless JPEG is much smaller.
+    Lossless,
+    /// Had at most 256 colours before scaling: a 256-colour PNG.
+    LineArt,
 }
 
 /// The image format, told by the bytes alone.
@@ -286,12 +312,14 @@ fn slices(image: &DynamicImage) -> Vec<DynamicImage> {
 
 /// The smallest good encoding: JPEG for photos, PNG for line art (indexed when the image has
 /// at most 256 colours), PNG whenever there is transparency.
-fn encode(image: &DynamicImage, lossy_source: bool) -> Part {
+fn encode(image: &DynamicImage, style: Style) -> Part {
     let alpha = image.color().has_alpha();
-    if lossy_source && !alpha {
+    if style == Style::Photo && !alpha {
         return jpeg(image);
     }
-    let png = palette_png(image).unwrap_or_else(|| png(image));
+    let png = palette_png(image)
+        .or_else(|| (style == Style::LineArt).then(|| quantized_png(image)).flatten())
+        .unwrap_or_else(|| png(image));
     if alpha {
         return png;
     }
@@ -342,6 +370,52 @@ fn png(image: &DynamicImage) -> Part {
 /// An indexed PNG when the (colour) image has at most 256 distinct colours: lossless, and
 /// a quarter of the pixel data of RGBA.
 fn palette_png(image: &DynamicImage) -> Option<Part> {
+    let (width, height) = image.dimensions();
+    let (palette, indices) = palette(image)?;
+    Some(write_png(
+        width,
+        height,
+        png::ColorType::Indexed,
+        Some(&palette),
+        &indices,
+    ))
+}
+
+/// A 256-colour PNG of a colour image, the colours chosen by NeuQuant.
+fn quantized_png(image: &DynamicImage) -> Option<Part> {
+    let rgba: Vec<u8> = match image {
+        DynamicImage::ImageRgb8(img) => img
+            .as_raw()
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        DynamicImage::ImageRgba8(img) => img.as_raw().clone(),
+        _ => return None,
+    };
+    // Learning from every 10th pixel is NeuQuant's speed/quality middle ground.
+    let quant = color_quant::NeuQuant::new(10, 256, &rgba);
+    let indices: Vec<u8> = rgba
+        .chunks_exact(4)
+        .map(|p| u8::try_from(quant.index_of(p)).expect("at most 256 colours"))
+        .collect();
+    let map = quant.color_map_rgba();
+    let rgb = map.chunks_exact(4).flat_map(|c| [c[0], c[1], c[2]]).collect();
+    let trns = map
+        .chunks_exact(4)
+        .any(|c| c[3] != 255)
+        .then(|| map.chunks_exact(4).map(|c| c[3]).collect());
+    let (width, height) = image.dimensions();
+    Some(write_png(
+        width,
+        height,
+        png::ColorType::Indexed,
+        Some(&Palette { rgb, trns }),
+        &indices,
+    ))
+}
+
+/// The palette and the index of every pixel, if the colour image has at most 256 colours.
+fn palette(image: &DynamicImage) -> Option<(Palette, Vec<u8>)> {
     let (raw, channels) = match image {
         DynamicImage::ImageRgb8(img) => (img.as_raw(), 3),
         DynamicImage::ImageRgba8(img) => (img.as_raw(), 4),
@@ -378,15 +452,7 @@ fn palette_png(image: &DynamicImage) -> Option<Part> {
         .iter()
         .any(|c| c[3] != 255)
         .then(|| palette.iter().map(|c| c[3]).collect());
-    let (width, height) = image.dimensions();
-    let palette = Palette { rgb, trns };
-    Some(write_png(
-        width,
-        height,
-        png::ColorType::Indexed,
-        Some(&palette),
-        &indices,
-    ))
+    Some((Palette { rgb, trns }, indices))
 }
 
 struct Palette {
@@ -479,7 +545,7 @@ mod tests {
     }
 
     #[test]
-    fn diagram_stays_png_and_is_scaled_down() {
+    fn diagram_stays_a_palette_png_when_scaled_down() {
         let Some(bytes) = sample("diagram-1400x900.png") else {
             return;
         };
@@ -487,6 +553,10 @@ mod tests {
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].format, Format::Png);
         assert_eq!(decoded(&parts[0]).dimensions(), (1264, 812));
+        let reader = png::Decoder::new(Cursor::new(parts[0].bytes.as_slice()))
+            .read_info()
+            .unwrap();
+        assert_eq!(reader.info().color_type, png::ColorType::Indexed);
     }
 
     #[test]
