@@ -318,7 +318,10 @@ fn encode(image: &DynamicImage, style: Style) -> Part {
         return jpeg(image);
     }
     let png = palette_png(image)
-        .or_else(|| (style == Style::LineArt).then(|| quantized_png(image)).flatten())
+        .or_else(|| match style {
+            Style::LineArt => quantized_png(image),
+            Style::Photo | Style::Lossless => None,
+        })
         .unwrap_or_else(|| png(image));
     if alpha {
         return png;
@@ -399,7 +402,10 @@ fn quantized_png(image: &DynamicImage) -> Option<Part> {
         .map(|p| u8::try_from(quant.index_of(p)).expect("at most 256 colours"))
         .collect();
     let map = quant.color_map_rgba();
-    let rgb = map.chunks_exact(4).flat_map(|c| [c[0], c[1], c[2]]).collect();
+    let rgb = map
+        .chunks_exact(4)
+        .flat_map(|c| [c[0], c[1], c[2]])
+        .collect();
     let trns = map
         .chunks_exact(4)
         .any(|c| c[3] != 255)
