@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::images::DEFAULT_JOBS;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lessonpub",
@@ -65,6 +67,7 @@ Examples:
   lessonpub build ./linux-perf -o linux-perf.epub
   lessonpub build ./sql-must-know --comments 10 --min-likes 5
   lessonpub build ./sre-handbook --comments none --offline
+  lessonpub build ./linux-perf --grayscale --max-width 758 --cache-dir /tmp/lessonpub-cache
   lessonpub build ./columns/* --out-dir books/
 
 Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`), with the
@@ -126,9 +129,50 @@ pub struct BuildArgs {
     #[arg(long)]
     pub with_reply: bool,
 
-    /// Make no network request: use placeholders for images that are not available locally
+    /// Make no network request: images come only from the image cache, local files and data: URLs
+    ///
+    /// Remote images that are not in the cache are shown as placeholders; one warning gives their
+    /// number, and -v lists them. Combine with --strict to fail instead.
     #[arg(long)]
     pub offline: bool,
+
+    /// Download at most N images at a time
+    ///
+    /// Decoding and resizing use every core regardless.
+    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// Keep downloaded images in DIR [default: the user's cache folder]
+    ///
+    /// The cache holds every downloaded image and the files made from it, so a rebuild of the
+    /// same column makes no request and repeats no image work. The default is
+    /// $XDG_CACHE_HOME/lessonpub (usually ~/.cache/lessonpub) on Linux,
+    /// ~/Library/Caches/lessonpub on macOS and %LOCALAPPDATA%\lessonpub\cache on Windows.
+    /// Failed downloads are not kept, so the next build tries them again. The folder can be
+    /// deleted at any time.
+    #[arg(long, value_name = "DIR", env = "LESSONPUB_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Download and process every image again, replacing what the cache holds
+    #[arg(long, conflicts_with_all = ["offline", "no_cache"])]
+    pub refresh: bool,
+
+    /// Neither read nor write the image cache (every image is downloaded, nothing is kept)
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Scale article images down to at most PX pixels wide; never up [default: 1264]
+    ///
+    /// The default fits the screen of current 6-7 inch e-readers; 758 suits older 6 inch ones and
+    /// makes smaller books. Images much taller than wide (long screenshots) are cut into
+    /// page-shaped slices at this width so their text stays readable. Avatars are always 96 px.
+    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(64..=8192))]
+    pub max_width: Option<u32>,
+
+    /// Store every image in 8-bit gray, for e-ink readers (smaller books)
+    #[arg(long)]
+    pub grayscale: bool,
 
     /// Book title [default: the column's name (MkDocs site_name) or the folder name]
     ///
@@ -154,7 +198,10 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub cover: Option<PathBuf>,
 
-    /// Treat every warning about an image as an error (nothing is written)
+    /// Fail when any image cannot be had, instead of showing a placeholder (nothing is written)
+    ///
+    /// Without it, an image that cannot be downloaded or decoded becomes a placeholder and the
+    /// build warns once per image, naming the URL, the lesson and the reason.
     #[arg(long)]
     pub strict: bool,
 

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
 use crate::cli::BuildArgs;
-use crate::images::ImageOptions;
+use crate::images::{CacheMode, DEFAULT_MAX_WIDTH, ImageOptions};
 use crate::select::{CommentChoice, Limit};
 
 /// The settings file looked for in each column folder.
@@ -77,8 +77,15 @@ struct Overrides {
     min_likes: Option<u32>,
     with_reply: bool,
     offline: bool,
+    jobs: usize,
+    cache_dir: Option<PathBuf>,
+    cache_mode: CacheMode,
+    max_width: Option<u32>,
+    grayscale: bool,
     strict: bool,
     check: bool,
+    quiet: bool,
+    verbose: bool,
 }
 
 impl BuildPlan {
@@ -120,8 +127,21 @@ impl BuildPlan {
                 min_likes: args.min_likes,
                 with_reply: args.with_reply,
                 offline: args.offline,
+                jobs: usize::from(args.jobs),
+                cache_dir: args.cache_dir.clone().or_else(default_cache_dir),
+                cache_mode: if args.no_cache {
+                    CacheMode::Off
+                } else if args.refresh {
+                    CacheMode::Refresh
+                } else {
+                    CacheMode::Use
+                },
+                max_width: args.max_width,
+                grayscale: args.grayscale,
                 strict: args.strict,
                 check: args.check,
+                quiet: args.quiet,
+                verbose: args.verbose,
             },
         })
     }
@@ -165,7 +185,16 @@ impl BuildPlan {
                 min_likes: a.min_likes.or(file.min_likes),
                 with_reply: a.with_reply || file.with_reply.unwrap_or(false),
             },
-            images: ImageOptions { offline: a.offline },
+            images: ImageOptions {
+                offline: a.offline,
+                jobs: a.jobs,
+                cache_dir: a.cache_dir.clone(),
+                cache_mode: a.cache_mode,
+                max_width: a.max_width.or(file.max_width).unwrap_or(DEFAULT_MAX_WIDTH),
+                grayscale: a.grayscale || file.grayscale.unwrap_or(false),
+                progress: !a.quiet,
+                verbose: a.verbose,
+            },
             strict: a.strict,
             check: a.check,
         })
@@ -187,6 +216,9 @@ struct FileConfig {
     comments: Option<Limit>,
     min_likes: Option<u32>,
     with_reply: Option<bool>,
+    #[serde(default, deserialize_with = "image_width")]
+    max_width: Option<u32>,
+    grayscale: Option<bool>,
 }
 
 impl FileConfig {
@@ -199,6 +231,11 @@ impl FileConfig {
             anyhow::anyhow!("`{}`{place}: {}", path.display(), e.message().trim())
         })
     }
+}
+
+/// The platform's cache folder for lessonpub (`~/.cache/lessonpub` on Linux), if there is a home.
+fn default_cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "lessonpub").map(|d| d.cache_dir().to_path_buf())
 }
 
 fn non_empty(text: Option<&str>) -> Option<String> {
@@ -224,6 +261,19 @@ fn language_tag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
     };
     check_language(&tag).map_err(serde::de::Error::custom)?;
     Ok(Some(tag.trim().to_owned()))
+}
+
+/// The same range `--max-width` accepts.
+fn image_width<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(width) = Option::<i64>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match u32::try_from(width) {
+        Ok(w) if (64..=8192).contains(&w) => Ok(Some(w)),
+        _ => Err(serde::de::Error::custom(format!(
+            "max-width = {width}: expected a number of pixels from 64 to 8192"
+        ))),
+    }
 }
 
 fn comment_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Limit>, D::Error> {
@@ -288,7 +338,8 @@ mod tests {
 
     #[test]
     fn every_key_is_read() {
-        let c = load("title = \"书\"\nauthor = \"甲\"\nlanguage = \"zh-TW\"\ncover = \"c.png\"\ncomments = 5\nmin-likes = 2\nwith-reply = true\n").unwrap();
+        let c = load("title = \"书\"\nauthor = \"甲\"\nlanguage = \"zh-TW\"\ncover = \"c.png\"\ncomments = 5\nmin-likes = 2\nwith-reply = true\nmax-width = 758\ngrayscale = true\n").unwrap();
+        assert_eq!((c.max_width, c.grayscale), (Some(758), Some(true)));
         assert_eq!(
             (
                 c.title.as_deref(),
@@ -329,6 +380,11 @@ mod tests {
         assert!(err.contains("line 2"), "{err}");
         let err = load("with-reply = \"yes\"\n").unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
+        let err = load("\n\nmax-width = 20\n").unwrap_err().to_string();
+        assert!(
+            err.contains("line 3") && err.contains("64 to 8192"),
+            "{err}"
+        );
         let err = load("title = \n").unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
     }

@@ -71,11 +71,17 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         book.lessons.push(lesson);
     }
 
-    let (images, image_warnings) = images::embed(&book, &config.images);
-    if config.strict && !image_warnings.is_empty() {
+    let (images, image_warnings) = images::embed(&book, &config.input, &config.images);
+    if config.strict
+        && let Some(first) = images.failures.first()
+    {
+        let more = match images.failures.len() {
+            1 => String::new(),
+            n => format!(", and {} more images failed", n - 1),
+        };
         bail!(
-            "{} (--strict makes image problems errors)",
-            image_warnings[0]
+            "{}{more} (--strict makes a failed image an error; nothing was written)",
+            first.warning()
         );
     }
     warnings.extend(image_warnings);

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use lessonpub::cli::{BuildArgs, CheckArgs, Cli, Command};
 use lessonpub::config::{BuildPlan, UsageError};
+use lessonpub::images::ImageStats;
 use lessonpub::validate::CheckReport;
 
 fn main() -> ExitCode {
@@ -98,6 +99,9 @@ fn build(args: &BuildArgs) -> ExitCode {
                     for warning in &report.warnings {
                         eprintln!("warning: {tag}{warning}");
                     }
+                    if report.images.sources > 0 {
+                        eprintln!("{tag}{}", image_summary(&report.images));
+                    }
                     if let Some(check) = &report.check {
                         print_check(
                             &mut std::io::stderr(),
@@ -165,4 +169,24 @@ fn print_table(outcomes: &[lessonpub::batch::Outcome]) {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
+}
+
+/// One line on what the image stage did.
+fn image_summary(stats: &ImageStats) -> String {
+    let mut line = format!(
+        "images: {} downloaded ({:.1} MB), {} from cache",
+        stats.downloaded,
+        stats.downloaded_bytes as f64 / 1e6,
+        stats.from_cache
+    );
+    if stats.local > 0 {
+        line.push_str(&format!(", {} local", stats.local));
+    }
+    line.push_str(&format!(
+        ", {} failed; {} files in the book ({:.1} MB)",
+        stats.failed,
+        stats.files,
+        stats.file_bytes as f64 / 1e6
+    ));
+    line
 }

@@ -4,6 +4,8 @@
 //! `../`. The class names written here are the ones `styles/book.css` styles; every comment is
 //! an element whose class list holds `comment`, and no other element has that class.
 
+use std::path::Path;
+
 use crate::images::{Embedded, Kind};
 use crate::model::{Comment, Lesson};
 use crate::xhtml::Writer;
@@ -65,7 +67,11 @@ pub fn chapter(lesson: &Lesson, images: &Embedded, language: &str) -> String {
         w.raw("\n");
         w.open("div", &[("class", "article")]);
         w.fragment(&lesson.article_html, &|src| {
-            Some(format!("../{}", images.path(Kind::Article, src)))
+            images
+                .paths(Kind::Article, &lesson.source, src)
+                .into_iter()
+                .map(|path| format!("../{path}"))
+                .collect()
         });
         w.close("div");
         w.raw("\n");
@@ -86,7 +92,7 @@ fn comments(w: &mut Writer, lesson: &Lesson, images: &Embedded) {
     );
     w.raw("\n");
     for comment in &lesson.comments {
-        self::comment(w, comment, images);
+        self::comment(w, comment, &lesson.source, images);
         w.raw("\n");
     }
     w.close("section");
@@ -102,11 +108,11 @@ pub fn comments_heading(shown: usize, total: usize) -> String {
     }
 }
 
-fn comment(w: &mut Writer, comment: &Comment, images: &Embedded) {
+fn comment(w: &mut Writer, comment: &Comment, lesson: &Path, images: &Embedded) {
     w.open("div", &[("class", "comment")]);
     w.open("p", &[("class", "comment-meta")]);
     if let Some(avatar) = &comment.avatar {
-        let src = format!("../{}", images.path(Kind::Avatar, avatar));
+        let src = format!("../{}", images.path(Kind::Avatar, lesson, avatar));
         w.void("img", &[("class", "avatar"), ("src", &src), ("alt", "")]);
     }
     w.element("span", &[("class", "comment-author")], &comment.author);

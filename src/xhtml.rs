@@ -83,9 +83,10 @@ impl Writer {
     }
 
     /// Writes an HTML fragment as XHTML, repairing what XHTML does not allow (see module doc).
-    /// `image_src` maps each `<img src>` to the path the book stores it under; an `<img>` it
-    /// returns `None` for is left out.
-    pub fn fragment(&mut self, html: &str, image_src: &dyn Fn(&str) -> Option<String>) {
+    /// `image_src` maps each `<img src>` to the path(s) the book stores it under: one `<img>`
+    /// is written per path, each with the original `alt` (several for a tall image cut into
+    /// slices, marked with class `slice`); an `<img>` it maps to no path is left out.
+    pub fn fragment(&mut self, html: &str, image_src: &dyn Fn(&str) -> Vec<String>) {
         let doc = Html::parse_fragment(html);
         let root = doc.root_element();
         // What the serializer did with each open element, innermost last.
@@ -177,18 +178,21 @@ impl Writer {
         &mut self,
         tag: &'static str,
         el: &scraper::node::Element,
-        image_src: &dyn Fn(&str) -> Option<String>,
+        image_src: &dyn Fn(&str) -> Vec<String>,
     ) {
         if tag == "img" {
-            let Some(src) = el.attr("src").and_then(image_src) else {
-                return;
-            };
+            let paths = el.attr("src").map(image_src).unwrap_or_default();
             let alt = el.attr("alt").unwrap_or("");
-            let mut attrs = vec![("src", src.as_str()), ("alt", alt)];
-            if let Some(title) = el.attr("title") {
-                attrs.push(("title", title));
+            for src in &paths {
+                let mut attrs = vec![("src", src.as_str()), ("alt", alt)];
+                if let Some(title) = el.attr("title") {
+                    attrs.push(("title", title));
+                }
+                if paths.len() > 1 {
+                    attrs.push(("class", "slice"));
+                }
+                self.void("img", &attrs);
             }
-            self.void("img", &attrs);
             return;
         }
         let attrs = el.attrs().filter(|(name, _)| is_allowed_attr(tag, name));
@@ -371,7 +375,7 @@ mod tests {
 
     fn serialize(html: &str) -> String {
         let mut w = Writer::new();
-        w.fragment(html, &|src| Some(format!("img/{src}")));
+        w.fragment(html, &|src| vec![format!("img/{src}")]);
         w.finish()
     }
 
@@ -442,8 +446,23 @@ mod tests {
     #[test]
     fn images_without_a_mapped_source_are_left_out() {
         let mut w = Writer::new();
-        w.fragment("<p>a<img src=\"x\">b<img></p>", &|_| None);
+        w.fragment("<p>a<img src=\"x\">b<img></p>", &|_| Vec::new());
         assert_eq!(w.finish(), "<p>ab</p>");
+    }
+
+    #[test]
+    fn an_image_with_several_paths_becomes_consecutive_slices_with_the_alt() {
+        let mut w = Writer::new();
+        w.fragment("<p><img src=\"x\" alt=\"图\"></p>", &|_| {
+            vec!["a.png".to_owned(), "b.png".to_owned()]
+        });
+        let out = w.finish();
+        assert_eq!(
+            out,
+            "<p><img src=\"a.png\" alt=\"图\" class=\"slice\"/><img src=\"b.png\" alt=\"图\" \
+             class=\"slice\"/></p>"
+        );
+        assert_well_formed(&out);
     }
 
     #[test]

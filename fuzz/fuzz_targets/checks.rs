@@ -30,7 +30,7 @@ pub fn fragment(data: &[u8]) {
     let clean = lessonpub::sanitize::article(&html);
     let mut w = Writer::new();
     w.raw("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-    w.fragment(&clean.html, &|_| Some("img/x.png".to_owned()));
+    w.fragment(&clean.html, &|_| vec!["img/x.png".to_owned()]);
     w.raw("</div>");
     assert_safe_xml(&w.finish());
 }

@@ -154,7 +154,7 @@ fn interrupting_a_build_leaves_no_partial_file() {
             .unwrap();
         if wait_for_partial_file {
             let start = Instant::now();
-            while !names().iter().any(|n| n.ends_with(".epub.part")) {
+            while !names().iter().any(|n| n.ends_with(".part.epub")) {
                 assert!(
                     start.elapsed() < Duration::from_secs(120),
                     "no temporary file ever appeared"

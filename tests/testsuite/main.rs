@@ -7,6 +7,7 @@ mod comments;
 mod common;
 mod corpus;
 mod fixtures;
+mod images;
 mod parsers;
 mod properties;
 mod regressions;

@@ -136,7 +136,7 @@ fn fragment_xhtml(html: &str) -> String {
     let clean = lessonpub::sanitize::article(html);
     let mut w = Writer::new();
     w.raw("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-    w.fragment(&clean.html, &|_| Some("img/x.png".to_owned()));
+    w.fragment(&clean.html, &|_| vec!["img/x.png".to_owned()]);
     w.raw("</div>");
     w.finish()
 }

@@ -1,0 +1,379 @@
+//! An image URL -> the bytes its server sends, over HTTP(S) with ureq and rustls.
+//!
+//! Bounded in every direction: connect and total timeouts, a few redirects, a size cap (checked
+//! against Content-Length before reading and enforced while reading, so a huge body is never read
+//! to the end), and at most `TRIES` tries, retrying only what may succeed later (timeouts, 429 and
+//! 5xx). Requests look like the browser that saved the page: a browser User-Agent and the
+//! GeekTime Referer, which its image host checks. Caching and concurrency are the caller's.
+
+use std::time::Duration;
+
+use ureq::Agent;
+
+/// GeekTime's image host refuses requests whose Referer is not a GeekTime page.
+const REFERER: &str = "https://time.geekbang.org/";
+
+/// Some image hosts answer unknown clients with an error page; this is a current desktop Chrome.
+const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+     (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+
+const ACCEPT: &str = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
+
+/// Tries per URL, the first included.
+pub const TRIES: u32 = 3;
+
+/// The limits of one download.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub connect_timeout: Duration,
+    /// For the whole request: redirects, headers and body.
+    pub total_timeout: Duration,
+    pub max_redirects: u32,
+    pub max_bytes: u64,
+    /// Wait before the second try; doubled before each later one.
+    pub backoff: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(30),
+            max_redirects: 5,
+            max_bytes: 20 << 20,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Why a download failed, said for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    pub reason: String,
+    /// Asking again will not help: the server said the image does not exist (404, 410), or it
+    /// is over the size cap.
+    pub permanent: bool,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl FetchError {
+    fn new(reason: String) -> FetchError {
+        FetchError {
+            reason,
+            permanent: false,
+        }
+    }
+
+    fn permanent(reason: String) -> FetchError {
+        FetchError {
+            reason,
+            permanent: true,
+        }
+    }
+}
+
+/// One client for a whole build, shared by the download threads (it pools connections).
+pub struct Fetcher {
+    agent: Agent,
+    limits: Limits,
+}
+
+/// The outcome of one try: what to do next.
+enum Try {
+    Done(Vec<u8>),
+    /// Will fail again, however often asked.
+    Permanent(String),
+    /// May work later; an optional server-requested wait (Retry-After).
+    Retry(String, Option<Duration>),
+    Fail(String),
+}
+
+impl Fetcher {
+    pub fn new(limits: Limits) -> Fetcher {
+        let config = Agent::config_builder()
+            .timeout_connect(Some(limits.connect_timeout))
+            .timeout_global(Some(limits.total_timeout))
+            .max_redirects(limits.max_redirects)
+            .http_status_as_error(false)
+            .user_agent(USER_AGENT)
+            .build();
+        Fetcher {
+            agent: config.into(),
+            limits,
+        }
+    }
+
+    /// The body of a `200 OK` answer to GET `url`, after at most `TRIES` tries.
+    pub fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            return Err(FetchError::new(
+                "only http and https URLs are downloaded".to_owned(),
+            ));
+        }
+        let mut wait = self.limits.backoff;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.try_once(url) {
+                Try::Done(bytes) => return Ok(bytes),
+                Try::Fail(reason) => return Err(FetchError::new(reason)),
+                Try::Permanent(reason) => return Err(FetchError::permanent(reason)),
+                Try::Retry(reason, _) if tries >= TRIES => {
+                    return Err(FetchError::new(format!("{reason} (after {tries} tries)")));
+                }
+                Try::Retry(_, asked) => {
+                    // Honour Retry-After, but never let one server stall the build for long.
+                    std::thread::sleep(asked.map_or(wait, |a| a.min(Duration::from_secs(10))));
+                    wait *= 2;
+                }
+            }
+        }
+    }
+
+    fn try_once(&self, url: &str) -> Try {
+        let response = self
+            .agent
+            .get(url)
+            .header("Referer", REFERER)
+            .header("Accept", ACCEPT)
+            .call();
+        let mut response = match response {
+            Ok(r) => r,
+            Err(e) => return classify_error(e),
+        };
+        let status = response.status().as_u16();
+        match status {
+            200 => {}
+            429 | 500..=599 => {
+                let asked = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                return Try::Retry(format!("HTTP {status}"), asked);
+            }
+            404 | 410 => return Try::Permanent(format!("HTTP {status}")),
+            _ => return Try::Fail(format!("HTTP {status}")),
+        }
+        let max = self.limits.max_bytes;
+        if let Some(length) = response.body().content_length()
+            && length > max
+        {
+            return Try::Permanent(too_large(max));
+        }
+        match response.body_mut().with_config().limit(max).read_to_vec() {
+            Ok(bytes) => Try::Done(bytes),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Try::Permanent(too_large(max)),
+            Err(e) => classify_error(e),
+        }
+    }
+}
+
+fn too_large(max: u64) -> String {
+    format!("larger than the {} MiB allowed per image", max >> 20)
+}
+
+fn classify_error(error: ureq::Error) -> Try {
+    match error {
+        ureq::Error::Timeout(_) => Try::Retry("timed out".to_owned(), None),
+        // A connection cut mid-way is usually a busy server or network; worth another try.
+        ureq::Error::Io(e) => Try::Retry(format!("connection error: {e}"), None),
+        ureq::Error::TooManyRedirects => Try::Fail("too many redirects".to_owned()),
+        ureq::Error::HostNotFound => Try::Fail("host not found".to_owned()),
+        ureq::Error::ConnectionFailed => Try::Fail("cannot connect".to_owned()),
+        ureq::Error::BodyExceedsLimit(max) => Try::Permanent(too_large(max)),
+        other => Try::Fail(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    /// A loopback server answering each request with `respond(count, path, stream)`.
+    struct Server {
+        base: String,
+        hits: Arc<AtomicUsize>,
+        seen: Arc<Mutex<Vec<(String, String)>>>,
+    }
+
+    fn serve(respond: impl Fn(usize, &str, &mut TcpStream) + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (h, s) = (Arc::clone(&hits), Arc::clone(&seen));
+        let respond = Arc::new(respond);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let (h, s, respond) = (Arc::clone(&h), Arc::clone(&s), Arc::clone(&respond));
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let mut referer = String::new();
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = header.to_ascii_lowercase().strip_prefix("referer:") {
+                            referer = v.trim().to_owned();
+                        }
+                    }
+                    let n = h.fetch_add(1, Ordering::SeqCst);
+                    s.lock().unwrap().push((path.clone(), referer));
+                    respond(n, &path, &mut stream);
+                });
+            }
+        });
+        Server { base, hits, seen }
+    }
+
+    fn reply(stream: &mut TcpStream, status: &str, body: &[u8]) {
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    }
+
+    fn quick() -> Limits {
+        Limits {
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: Duration::from_millis(600),
+            max_redirects: 2,
+            max_bytes: 1 << 20,
+            backoff: Duration::from_millis(10),
+        }
+    }
+
+    #[test]
+    fn ok_body_is_returned_and_the_referer_sent() {
+        let server = serve(|_, _, s| reply(s, "200 OK", b"image bytes"));
+        let got = Fetcher::new(quick()).get(&format!("{}/a.png", server.base));
+        assert_eq!(got.unwrap(), b"image bytes");
+        assert_eq!(
+            server.seen.lock().unwrap()[0],
+            ("/a.png".to_owned(), REFERER.to_owned())
+        );
+    }
+
+    #[test]
+    fn server_errors_are_retried_then_succeed() {
+        let server = serve(|n, _, s| {
+            if n == 0 {
+                reply(s, "503 Service Unavailable", b"busy");
+            } else {
+                reply(s, "200 OK", b"ok");
+            }
+        });
+        let got = Fetcher::new(quick()).get(&format!("{}/x", server.base));
+        assert_eq!(got.unwrap(), b"ok");
+        assert_eq!(server.hits.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn not_found_is_not_retried() {
+        let server = serve(|_, _, s| reply(s, "404 Not Found", b"no"));
+        let err = Fetcher::new(quick())
+            .get(&format!("{}/x", server.base))
+            .unwrap_err();
+        assert_eq!(err.reason, "HTTP 404");
+        assert!(err.permanent);
+        assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn persistent_failures_stop_after_three_tries() {
+        let server = serve(|_, _, s| reply(s, "429 Too Many Requests", b""));
+        let err = Fetcher::new(quick())
+            .get(&format!("{}/x", server.base))
+            .unwrap_err();
+        assert!(
+            err.reason.contains("HTTP 429") && err.reason.contains("3 tries"),
+            "{err}"
+        );
+        assert_eq!(server.hits.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_server_that_never_answers_times_out() {
+        let server = serve(|_, _, _| std::thread::sleep(Duration::from_secs(3)));
+        let err = Fetcher::new(quick())
+            .get(&format!("{}/x", server.base))
+            .unwrap_err();
+        assert!(err.reason.contains("timed out"), "{err}");
+        assert_eq!(server.hits.load(Ordering::SeqCst), TRIES as usize);
+    }
+
+    #[test]
+    fn announced_oversized_bodies_are_refused_unread() {
+        let server = serve(|_, _, s| {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n");
+        });
+        let err = Fetcher::new(quick())
+            .get(&format!("{}/x", server.base))
+            .unwrap_err();
+        assert!(err.reason.contains("larger than"), "{err}");
+    }
+
+    #[test]
+    fn unannounced_oversized_bodies_stop_at_the_cap() {
+        let written = Arc::new(AtomicUsize::new(0));
+        let w = Arc::clone(&written);
+        let server = serve(move |_, _, s| {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+            let chunk = vec![0u8; 64 << 10];
+            // 64 MiB unless the client hangs up first.
+            for _ in 0..1024 {
+                if s.write_all(&chunk).is_err() {
+                    break;
+                }
+                w.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+        });
+        let err = Fetcher::new(quick())
+            .get(&format!("{}/x", server.base))
+            .unwrap_err();
+        assert!(err.reason.contains("larger than"), "{err}");
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(written.load(Ordering::SeqCst) < 32 << 20);
+    }
+
+    #[test]
+    fn redirect_loops_end() {
+        let server = serve(|_, _, s| {
+            let _ = s.write_all(
+                b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        });
+        let err = Fetcher::new(quick())
+            .get(&format!("{}/x", server.base))
+            .unwrap_err();
+        assert!(err.reason.contains("redirect"), "{err}");
+        assert_eq!(server.hits.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn other_schemes_are_refused_without_a_request() {
+        let fetcher = Fetcher::new(quick());
+        for url in ["file:///etc/passwd", "ftp://127.0.0.1/x"] {
+            assert!(fetcher.get(url).unwrap_err().reason.contains("only http"));
+        }
+    }
+}

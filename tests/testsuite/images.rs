@@ -1,0 +1,600 @@
+//! Images end to end: the real binary builds a small column whose images come from a loopback
+//! server started here (real image bytes of every kind, and every way a server misbehaves), then
+//! the book is unzipped and checked. No test reaches a real host.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Cursor, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use image::GenericImageView;
+
+/// The sample images of the acceptance check.
+fn samples() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/checks/images");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "\n!!! SKIPPED: `{}` is missing; the image tests need ../shared beside the project !!!\n",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// What the server answers for a path.
+#[derive(Clone)]
+enum Reply {
+    File(&'static str),
+    Slow(&'static str, Duration),
+    Status(u16),
+    /// 503 on the first request, the file after.
+    FlakyThen(&'static str),
+    /// A body far over the size cap, without Content-Length.
+    Endless,
+}
+
+struct Server {
+    base: String,
+    requests: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Server {
+    fn start(samples: &Path, routes: &[(&str, Reply)]) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(HashMap::new()));
+        let routes: Arc<HashMap<String, Reply>> = Arc::new(
+            routes
+                .iter()
+                .map(|(p, r)| (p.to_string(), r.clone()))
+                .collect(),
+        );
+        let (counts, dir) = (Arc::clone(&requests), samples.to_path_buf());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (counts, routes, dir) = (Arc::clone(&counts), Arc::clone(&routes), dir.clone());
+                std::thread::spawn(move || answer(stream, &counts, &routes, &dir));
+            }
+        });
+        Server { base, requests }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn requests(&self) -> HashMap<String, usize> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn total(&self) -> usize {
+        self.requests().values().sum()
+    }
+}
+
+fn answer(
+    mut stream: TcpStream,
+    counts: &Mutex<HashMap<String, usize>>,
+    routes: &HashMap<String, Reply>,
+    dir: &Path,
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+            break;
+        }
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+    let seen = {
+        let mut counts = counts.lock().unwrap();
+        let n = counts.entry(path.clone()).or_insert(0);
+        *n += 1;
+        *n
+    };
+    let send = |stream: &mut TcpStream, status: &str, body: &[u8]| {
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    };
+    let file = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    match routes.get(&path) {
+        None => send(&mut stream, "404 Not Found", b"no route"),
+        Some(Reply::File(name)) => send(&mut stream, "200 OK", &file(name)),
+        Some(Reply::Slow(name, delay)) => {
+            std::thread::sleep(*delay);
+            send(&mut stream, "200 OK", &file(name));
+        }
+        Some(Reply::Status(code)) => send(&mut stream, &format!("{code} Oops"), b"error"),
+        Some(Reply::FlakyThen(name)) if seen == 1 => {
+            send(&mut stream, "503 Service Unavailable", b"busy")
+        }
+        Some(Reply::FlakyThen(name)) => send(&mut stream, "200 OK", &file(name)),
+        Some(Reply::Endless) => {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+            let chunk = vec![0xFFu8; 1 << 20];
+            for _ in 0..200 {
+                if stream.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A column folder of Markdown lessons (md-comments format, with avatars).
+struct Column {
+    _temp: tempfile::TempDir,
+    dir: PathBuf,
+    cache: PathBuf,
+    out: PathBuf,
+}
+
+/// A lesson of a test column: file stem, article images as (alt, src), comment avatars.
+type LessonSpec<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+
+fn column(lessons: &[LessonSpec]) -> Column {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("column");
+    std::fs::create_dir_all(dir.join("images")).unwrap();
+    for (name, images, avatars) in lessons {
+        let mut text = String::from("你好，我是作者。\n\n");
+        for (alt, src) in *images {
+            text.push_str(&format!("![{alt}]({src})\n\n"));
+        }
+        text.push_str("结束。");
+        if !avatars.is_empty() {
+            text.push_str(&format!(
+                "\n<div><strong>精选留言（{}）</strong></div><ul>\n",
+                avatars.len()
+            ));
+            for (i, avatar) in avatars.iter().enumerate() {
+                text.push_str(&format!(
+                    "<li><img src=\"{avatar}\" width=\"30px\"><span>读者{i}</span> 👍（{i}） \
+                     💬（0）<div>评论</div>2019-01-0{}</li><br/>",
+                    i % 9 + 1
+                ));
+            }
+            text.push_str("\n</ul>");
+        }
+        std::fs::write(dir.join(format!("{name}.md")), text).unwrap();
+    }
+    let cache = temp.path().join("cache");
+    let out = temp.path().join("book.epub");
+    Column {
+        _temp: temp,
+        dir,
+        cache,
+        out,
+    }
+}
+
+fn lessonpub(column: &Column, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lessonpub"));
+    cmd.arg("build")
+        .arg(&column.dir)
+        .arg("-o")
+        .arg(&column.out)
+        .arg("--cache-dir")
+        .arg(&column.cache)
+        .args(extra)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().unwrap();
+    eprintln!(
+        "$ lessonpub {extra:?}\nexit: {}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[track_caller]
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The built book: zip entries by name.
+struct Book {
+    files: HashMap<String, Vec<u8>>,
+}
+
+impl Book {
+    fn open(path: &Path) -> Book {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut files = HashMap::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            files.insert(entry.name().unwrap().into_owned(), bytes);
+        }
+        Book { files }
+    }
+
+    fn text(&self, name: &str) -> String {
+        String::from_utf8(self.files[name].clone()).unwrap()
+    }
+
+    /// The `src` of every `<img>` with this `alt` in the chapter, in document order, as paths
+    /// inside the archive.
+    fn images(&self, chapter: &str, alt: &str) -> Vec<String> {
+        let xhtml = self.text(&format!("EPUB/text/{chapter}.xhtml"));
+        let doc = roxmltree::Document::parse_with_options(
+            &xhtml,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("img") && n.attribute("alt") == Some(alt))
+            .map(|n| {
+                let src = n.attribute("src").unwrap();
+                format!("EPUB/{}", src.strip_prefix("../").unwrap())
+            })
+            .collect()
+    }
+
+    fn avatars(&self, chapter: &str) -> Vec<String> {
+        let xhtml = self.text(&format!("EPUB/text/{chapter}.xhtml"));
+        let doc = roxmltree::Document::parse_with_options(
+            &xhtml,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some("avatar"))
+            .map(|n| {
+                format!(
+                    "EPUB/{}",
+                    n.attribute("src").unwrap().strip_prefix("../").unwrap()
+                )
+            })
+            .collect()
+    }
+
+    /// The image at `path`, decoded by sniffing, with its sniffed format.
+    fn image(&self, path: &str) -> (image::ImageFormat, image::DynamicImage) {
+        let bytes = &self.files[path];
+        let format = image::guess_format(bytes).unwrap();
+        let img = image::ImageReader::with_format(Cursor::new(bytes), format)
+            .decode()
+            .unwrap();
+        (format, img)
+    }
+
+    /// Media type of every manifest item, by archive path.
+    fn media_types(&self) -> HashMap<String, String> {
+        let opf = self.text("EPUB/package.opf");
+        let doc = roxmltree::Document::parse(&opf).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("item"))
+            .map(|n| {
+                (
+                    format!("EPUB/{}", n.attribute("href").unwrap()),
+                    n.attribute("media-type").unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+const PLACEHOLDER: &str = "EPUB/images/placeholder.png";
+const AVATAR_PLACEHOLDER: &str = "EPUB/images/avatar.png";
+
+fn routes() -> Vec<(&'static str, Reply)> {
+    vec![
+        ("/photo.jpg", Reply::File("photo-3000x2000.jpg")),
+        ("/diagram.png", Reply::File("diagram-1400x900.png")),
+        ("/long.png", Reply::File("long-screenshot-800x6000.png")),
+        ("/picture.webp", Reply::File("picture-800x600.webp")),
+        ("/progressive", Reply::File("progressive-1200x800.jpg")),
+        ("/cmyk.jpg", Reply::File("cmyk-1000x700.jpg")),
+        ("/animated.gif", Reply::File("animated-320x240.gif")),
+        (
+            "/slow.jpg",
+            Reply::Slow("avatar-132.jpg", Duration::from_millis(1500)),
+        ),
+        ("/flaky.png", Reply::FlakyThen("diagram-1400x900.png")),
+        ("/missing.png", Reply::Status(404)),
+        ("/garbage.jpg", Reply::File("garbage.bin")),
+        ("/truncated.jpg", Reply::File("truncated.jpg")),
+        ("/page.png", Reply::File("not-an-image.html")),
+        ("/bomb.png", Reply::File("bomb-20000x20000.png")),
+        ("/huge.jpg", Reply::Endless),
+        ("/mmopen/132", Reply::File("avatar-132.jpg")),
+        ("/avatar/alpha", Reply::File("avatar-alpha.png")),
+    ]
+}
+
+/// A small PNG as a data: URL.
+const DATA_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4zwAE/xkgFAAb8gP91pbyKwAAAABJRU5ErkJggg==";
+
+#[test]
+fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
+    let Some(samples) = samples() else { return };
+    let server = Server::start(&samples, &routes());
+    let u = |p: &str| server.url(p);
+    let good = [
+        ("photo", u("/photo.jpg")),
+        ("diagram", u("/diagram.png")),
+        ("long", u("/long.png")),
+        ("webp", u("/picture.webp")),
+        ("progressive", u("/progressive")),
+        ("cmyk", u("/cmyk.jpg")),
+        ("gif", u("/animated.gif")),
+        ("slow", u("/slow.jpg")),
+        ("flaky", u("/flaky.png")),
+        ("local", "images/local.png".to_owned()),
+        ("data", DATA_PNG.to_owned()),
+    ];
+    let bad = [
+        ("missing", u("/missing.png"), "HTTP 404"),
+        ("garbage", u("/garbage.jpg"), "not an image"),
+        ("truncated", u("/truncated.jpg"), "truncated"),
+        ("page", u("/page.png"), "HTML page"),
+        ("bomb", u("/bomb.png"), "decompression bomb"),
+        ("huge", u("/huge.jpg"), "larger than"),
+        ("escape", "../outside.png".to_owned(), "outside the column"),
+    ];
+    let mut first: Vec<(&str, &str)> = good.iter().map(|(a, s)| (*a, s.as_str())).collect();
+    first.extend(bad.iter().map(|(a, s, _)| (*a, s.as_str())));
+    let photo = u("/photo.jpg");
+    let diagram = u("/diagram.png");
+    let (avatar_jpg, avatar_png) = (u("/mmopen/132"), u("/avatar/alpha"));
+    let file = "file:///etc/hostname";
+    let avatars = [
+        avatar_jpg.as_str(),
+        avatar_png.as_str(),
+        photo.as_str(),
+        avatar_jpg.as_str(),
+        file,
+    ];
+    let second = [("photo", photo.as_str()), ("diagram", diagram.as_str())];
+    let col = column(&[
+        ("01 | 图片", &first, &avatars),
+        ("02 | 重复", &second, &[avatar_jpg.as_str()]),
+    ]);
+    std::fs::copy(
+        samples.join("avatar-alpha.png"),
+        col.dir.join("images/local.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        samples.join("avatar-96.jpg"),
+        col.dir.join("../outside.png"),
+    )
+    .unwrap();
+
+    let out = lessonpub(&col, &[]);
+    assert_ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+
+    // Each URL was asked for once, however often the book uses it; only the 503 was retried.
+    let requests = server.requests();
+    for (path, n) in &requests {
+        let expected = if path == "/flaky.png" { 2 } else { 1 };
+        assert_eq!(*n, expected, "{path} requested {n} times: {requests:?}");
+    }
+    assert_eq!(requests.len(), routes().len(), "{requests:?}");
+
+    let book = Book::open(&col.out);
+    let types = book.media_types();
+    let one = |alt: &str| {
+        let paths = book.images("lesson-001", alt);
+        assert_eq!(paths.len(), 1, "{alt}: {paths:?}");
+        paths[0].clone()
+    };
+    let expect = |alt: &str, format: image::ImageFormat, size: (u32, u32)| {
+        let path = one(alt);
+        let (found, img) = book.image(&path);
+        assert_eq!(found, format, "{alt}");
+        assert_eq!(img.dimensions(), size, "{alt}");
+        let ext = if format == image::ImageFormat::Jpeg {
+            "jpg"
+        } else {
+            "png"
+        };
+        assert!(path.ends_with(ext), "{alt}: {path}");
+        assert_eq!(
+            types[&path],
+            format!("image/{}", if ext == "jpg" { "jpeg" } else { "png" })
+        );
+    };
+    use image::ImageFormat::{Jpeg, Png};
+    expect("photo", Jpeg, (1264, 842));
+    expect("diagram", Png, (1264, 812));
+    expect("progressive", Jpeg, (1200, 800));
+    expect("cmyk", Jpeg, (1000, 700));
+    expect("slow", Jpeg, (132, 132));
+    expect("flaky", Png, (1264, 812));
+    expect("local", Png, (200, 200));
+    expect("data", Png, (2, 2));
+    for alt in ["webp", "gif"] {
+        let (format, _) = book.image(&one(alt));
+        assert!(matches!(format, Jpeg | Png), "{alt}");
+    }
+    assert_eq!(book.image(&one("webp")).1.dimensions(), (800, 600));
+    assert_eq!(book.image(&one("gif")).1.dimensions(), (320, 240));
+    let long = book.images("lesson-001", "long");
+    assert_eq!(long.len(), 6, "{long:?}");
+    for slice in &long {
+        assert_eq!(book.image(slice).1.width(), 800);
+    }
+    // The same diagram bytes (two URLs) and the same photo (two lessons) are stored once.
+    assert_eq!(one("flaky"), one("diagram"));
+    assert_eq!(book.images("lesson-002", "photo"), vec![one("photo")]);
+
+    for (alt, src, reason) in &bad {
+        assert_eq!(one(alt), PLACEHOLDER, "{alt}");
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(&format!("`{src}`")))
+            .unwrap_or_else(|| panic!("no warning names {src}"));
+        assert!(line.contains("01 | 图片.md"), "{line}");
+        assert!(line.contains(reason), "{alt}: {line}");
+    }
+    assert!(stderr.contains(", 8 failed;"), "{stderr}");
+
+    let avatars = book.avatars("lesson-001");
+    assert_eq!(avatars.len(), 5);
+    assert_eq!(avatars[0], avatars[3]);
+    for path in &avatars[..4] {
+        assert_eq!(book.image(path).1.dimensions(), (96, 96), "{path}");
+    }
+    // A `file:` avatar is never read.
+    assert_eq!(avatars[4], AVATAR_PLACEHOLDER);
+    assert!(stderr.contains("image `file:///etc/hostname`: the `file:` scheme is not allowed"));
+    assert!(book.files.contains_key(AVATAR_PLACEHOLDER));
+    // Everything in images/ is in the manifest and nothing remote is left.
+    for name in book.files.keys().filter(|n| n.starts_with("EPUB/images/")) {
+        assert!(types.contains_key(name), "{name} not in the manifest");
+    }
+    for (name, bytes) in &book.files {
+        if name.ends_with(".xhtml") {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains("src=\"http"),
+                "{name} refers to a remote image"
+            );
+        }
+    }
+
+    // A rebuild with the same cache asks the server nothing more and writes the same book.
+    let before = server.total();
+    let first_book = std::fs::read(&col.out).unwrap();
+    let out = lessonpub(&col, &[]);
+    assert_ok(&out);
+    assert_eq!(server.total(), before, "the warm rebuild made requests");
+    // The 404 and the oversized body are remembered as such; everything else is cached.
+    assert_eq!(std::fs::read(&col.out).unwrap(), first_book);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HTTP 404 (remembered"), "{stderr}");
+}
+
+#[test]
+fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
+    let Some(samples) = samples() else { return };
+    let server = Server::start(&samples, &routes());
+    let (photo, long, avatar) = (
+        server.url("/photo.jpg"),
+        server.url("/long.png"),
+        server.url("/mmopen/132"),
+    );
+    let col = column(&[("01 | a", &[("photo", &photo), ("long", &long)], &[&avatar])]);
+    assert_ok(&lessonpub(&col, &[]));
+    assert_eq!(server.total(), 3);
+    let cold = std::fs::read(&col.out).unwrap();
+
+    let out = lessonpub(&col, &[]);
+    assert_ok(&out);
+    assert_eq!(server.total(), 3, "warm rebuild made requests");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 downloaded (0.0 MB), 3 from cache"));
+
+    let out = lessonpub(&col, &["--offline", "--strict"]);
+    assert_ok(&out);
+    assert_eq!(server.total(), 3, "--offline made requests");
+    assert_eq!(std::fs::read(&col.out).unwrap(), cold);
+
+    // --refresh downloads again; --no-cache neither reads nor fills the cache.
+    assert_ok(&lessonpub(&col, &["--refresh"]));
+    assert_eq!(server.total(), 6);
+    std::fs::remove_dir_all(&col.cache).unwrap();
+    assert_ok(&lessonpub(&col, &["--no-cache"]));
+    assert_eq!(server.total(), 9);
+    assert!(!col.cache.exists());
+}
+
+#[test]
+fn offline_without_cache_makes_no_request_and_warns_once() {
+    let Some(samples) = samples() else { return };
+    let server = Server::start(&samples, &routes());
+    let urls: Vec<String> = ["/photo.jpg", "/diagram.png", "/missing.png"]
+        .iter()
+        .map(|p| server.url(p))
+        .collect();
+    let images: Vec<(&str, &str)> = urls.iter().map(|u| ("x", u.as_str())).collect();
+    let col = column(&[("01 | a", &images, &[])]);
+    let out = lessonpub(&col, &["--offline"]);
+    assert_ok(&out);
+    assert_eq!(server.total(), 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].contains("3 remote images"), "{stderr}");
+    let book = Book::open(&col.out);
+    assert_eq!(book.images("lesson-001", "x"), vec![PLACEHOLDER; 3]);
+
+    // -v names each of them.
+    let out = lessonpub(&col, &["--offline", "-v"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for url in &urls {
+        assert!(stderr.contains(url.as_str()), "{stderr}");
+    }
+}
+
+#[test]
+fn strict_fails_on_a_failed_image_and_writes_nothing() {
+    let Some(samples) = samples() else { return };
+    let server = Server::start(&samples, &routes());
+    let (ok, missing) = (server.url("/diagram.png"), server.url("/missing.png"));
+    let col = column(&[("01 | a", &[("ok", &ok), ("missing", &missing)], &[])]);
+    let out = lessonpub(&col, &["--strict"]);
+    assert!(!out.status.success());
+    assert!(!col.out.exists());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&missing) && stderr.contains("01 | a.md"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
+}
+
+#[test]
+fn grayscale_and_max_width_shape_the_images() {
+    let Some(samples) = samples() else { return };
+    let server = Server::start(&samples, &routes());
+    let photo = server.url("/photo.jpg");
+    let col = column(&[("01 | a", &[("photo", &photo)], &[])]);
+    assert_ok(&lessonpub(&col, &["--grayscale", "--max-width", "758"]));
+    let book = Book::open(&col.out);
+    let paths = book.images("lesson-001", "photo");
+    let (_, img) = book.image(&paths[0]);
+    assert_eq!(img.dimensions(), (758, 505));
+    assert_eq!(img.color(), image::ColorType::L8);
+}
