@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Build an EPUB from a column folder
     #[command(after_long_help = BUILD_EXAMPLES)]
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
 
     /// Check an EPUB with EPUBCheck and summarize what it finds
     #[command(after_long_help = CHECK_HELP)]
