@@ -13,16 +13,20 @@ Character set (see `codepoints()` below):
   * general punctuation (U+2010-U+205E), e.g. dashes, curly quotes, ellipsis,
   * CJK symbols and punctuation (U+3000-U+303F) and the katakana middle dot U+30FB,
   * halfwidth and fullwidth forms (U+FF01-U+FFEF),
-  * every character of GB2312 (its 6763 hanzi and 682 symbols), i.e. each code that decodes.
+  * every character of GB2312 (its 6763 hanzi and 682 symbols), i.e. each code that decodes,
+  * the 8105 hanzi of the Table of General Standard Chinese Characters (通用规范汉字表, 2013),
+    as listed by the kTGH field of Unihan 15.0 (Debian's unicode-data 15.0.0-1): it adds 1467
+    hanzi GB2312 lacks, many of them common in names (旸, 喆, 堃, 珺).
 Only outlines and metrics are kept: no hinting (the rasterizer ignores it), no layout tables
 (titles are not shaped), no vertical metrics.
 
-Requires fontTools (`pip install fonttools`). Output is byte-for-byte reproducible: the
+Requires fontTools (`pip install fonttools`) and `apt-get install unicode-data fonts-noto-cjk`. Output is byte-for-byte reproducible: the
 timestamps fontTools would write are pinned via SOURCE_DATE_EPOCH.
 
 Usage: python3 tools/subset-cover-font.py [SOURCE.ttc]
 """
 
+import bz2
 import os
 import sys
 from pathlib import Path
@@ -31,6 +35,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection
 
 SOURCE = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+UNIHAN = "/usr/share/unicode/Unihan_OtherMappings.txt.bz2"
 FACE = "Noto Sans CJK SC Bold"
 OUT = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "cover-font.otf"
 
@@ -47,7 +52,12 @@ def codepoints():
                 cps.add(ord(bytes([hi, lo]).decode("gb2312")))
             except UnicodeDecodeError:
                 pass
-    return cps
+    with bz2.open(UNIHAN, "rt", encoding="utf-8") as unihan:
+        rows = (line.rstrip("\n").split("\t") for line in unihan if line.startswith("U+"))
+        tgh = {int(row[0][2:], 16) for row in rows if row[1] == "kTGH"}
+    if len(tgh) != 8105:
+        sys.exit(f"{UNIHAN}: expected 8105 kTGH characters, found {len(tgh)}")
+    return cps | tgh
 
 
 def main():
