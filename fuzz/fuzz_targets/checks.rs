@@ -8,11 +8,20 @@ use lessonpub::xhtml::Writer;
 
 /// Bytes -> decode -> parse as `format` -> sanitize -> render a chapter, which must be safe XML.
 pub fn lesson(data: &[u8], format: Format) {
-    let Ok(text) = lessonpub::text::decode(data) else { return };
-    let file = LessonFile { path: "01 | fuzz.md".into(), title: "01 | fuzz".into() };
+    let Ok(text) = lessonpub::text::decode(data) else {
+        return;
+    };
+    let file = LessonFile {
+        path: "01 | fuzz.md".into(),
+        title: "01 | fuzz".into(),
+    };
     let (mut lesson, _warnings) = parse::from_text(&text, format, &file);
     lesson.article_html = lessonpub::sanitize::article(&lesson.article_html).html;
-    assert_safe_xml(&lessonpub::render::chapter(&lesson, &Embedded::default(), "zh-CN"));
+    assert_safe_xml(&lessonpub::render::chapter(
+        &lesson,
+        &Embedded::default(),
+        "zh-CN",
+    ));
 }
 
 /// Any string -> sanitize -> serialize as XHTML, which must be safe XML.
@@ -27,19 +36,35 @@ pub fn fragment(data: &[u8]) {
 }
 
 fn assert_safe_xml(xhtml: &str) {
-    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
     let doc = match roxmltree::Document::parse_with_options(xhtml, options) {
         Ok(doc) => doc,
         Err(e) => panic!("not well-formed XML ({e}):\n{xhtml}"),
     };
     for node in doc.descendants().filter(|n| n.is_element()) {
         let name = node.tag_name().name();
-        assert!(!matches!(name, "script" | "style" | "iframe" | "object" | "embed" | "form" | "base" | "meta"), "<{name}>");
+        assert!(
+            !matches!(
+                name,
+                "script" | "style" | "iframe" | "object" | "embed" | "form" | "base" | "meta"
+            ),
+            "<{name}>"
+        );
         for attr in node.attributes() {
-            assert!(!attr.name().starts_with("on"), "event handler {}", attr.name());
+            assert!(
+                !attr.name().starts_with("on"),
+                "event handler {}",
+                attr.name()
+            );
             if attr.name() == "src" {
                 let v = attr.value();
-                assert!(v.starts_with("img/") || v.starts_with("../images/"), "src={v}");
+                assert!(
+                    v.starts_with("img/") || v.starts_with("../images/"),
+                    "src={v}"
+                );
             }
         }
     }

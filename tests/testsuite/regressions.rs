@@ -13,7 +13,9 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut replayed = 0;
     for kind in ["regressions", "corpus"] {
-        let Ok(entries) = fs::read_dir(root.join(kind).join(target)) else { continue };
+        let Ok(entries) = fs::read_dir(root.join(kind).join(target)) else {
+            continue;
+        };
         for entry in entries {
             let path = entry.unwrap().path();
             let data = fs::read(&path).unwrap();
@@ -30,5 +32,8 @@ fn fuzz_inputs_are_replayed() {
     let markdown = replay("parse_markdown", |d| checks::lesson(d, Format::Markdown));
     let html = replay("parse_html", |d| checks::lesson(d, Format::Html));
     let fragment = replay("sanitize_serialize", checks::fragment);
-    assert!(markdown > 0 && html > 0 && fragment > 0, "the seed corpus is part of the repository");
+    assert!(
+        markdown > 0 && html > 0 && fragment > 0,
+        "the seed corpus is part of the repository"
+    );
 }
