@@ -82,6 +82,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     let chapters = render_chapters(&book, &images);
     timings.lap("render");
     let cover = cover::generated(&book.title, book.author.as_deref());
+    timings.lap("cover");
     let output = output_path(config, &book.title);
     let package = Package {
         title: &book.title,
