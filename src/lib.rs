@@ -91,8 +91,9 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("render");
     let cover = match &config.cover {
         Some(path) => cover::from_file(path)?,
-        None => cover::generated(&book.title),
+        None => cover::generated(&book.title, book.author.as_deref()),
     };
+    timings.lap("cover");
     let output = output_path(config, &book.title);
     let package = Package {
         title: &book.title,
