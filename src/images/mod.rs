@@ -15,7 +15,7 @@
 //! chapter ever refers to anything remote. This stage never prints, except for the progress bar.
 
 mod cache;
-mod convert;
+pub mod convert;
 mod fetch;
 mod local;
 mod placeholder;
