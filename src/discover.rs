@@ -87,8 +87,27 @@ fn file_title(path: &Path) -> String {
 // ---------------------------------------------------------------------------------------------
 // Plain folders
 
+/// Whether `path` really is inside `root` (both resolved, symlinks followed): a lesson that links
+/// out of the column folder (to `~/.ssh/…`, say, in a downloaded archive) must not end up in a
+/// book.
+fn stays_inside(path: &Path, root: &Path) -> bool {
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(path), Ok(root)) => path.starts_with(root),
+        _ => false,
+    }
+}
+
+fn outside_warning(path: &Path) -> Warning {
+    Warning::in_file(
+        path,
+        None,
+        "leads outside the column folder (a link or `..`); skipped",
+    )
+}
+
 fn plain_column(dir: &Path) -> Result<Column> {
     let mut lessons = Vec::new();
+    let mut warnings = Vec::new();
     let entries = fs::read_dir(dir)
         .with_context(|| format!("cannot list column folder `{}`", dir.display()))?;
     for entry in entries {
@@ -98,6 +117,10 @@ fn plain_column(dir: &Path) -> Result<Column> {
         // `metadata` follows symlinks: a link to a lesson file counts, a link to a folder does not.
         if is_lesson_name(&name) && fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
             let path = entry.path();
+            if !stays_inside(&path, dir) {
+                warnings.push(outside_warning(&path));
+                continue;
+            }
             lessons.push(LessonFile {
                 title: file_title(&path),
                 path,
@@ -112,7 +135,7 @@ fn plain_column(dir: &Path) -> Result<Column> {
         title: None,
         front: None,
         lessons,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -303,6 +326,10 @@ fn mkdocs_column(dir: &Path, config_path: &Path) -> Result<Column> {
     for entry in nav {
         let path = docs_dir.join(&entry.file);
         listed.insert(path.clone());
+        if path.is_file() && !stays_inside(&path, dir) {
+            warnings.push(outside_warning(&path));
+            continue;
+        }
         if !path.is_file() {
             warnings.push(Warning::in_file(
                 config_path,
@@ -548,6 +575,46 @@ mod tests {
         assert_eq!(
             readable_title("28丨从磁盘I-O的角度"),
             "28 | 从磁盘I-O的角度"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lessons_leading_outside_the_column_are_skipped() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.md");
+        fs::write(&secret, "private").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("01 _ ok.md"), "x").unwrap();
+        std::os::unix::fs::symlink(&secret, dir.path().join("02 _ link.md")).unwrap();
+        let column = column(dir.path()).unwrap();
+        assert_eq!(column.lessons.len(), 1);
+        assert!(
+            column.warnings[0]
+                .to_string()
+                .contains("outside the column folder")
+        );
+
+        // An MkDocs nav entry climbing out with `..` is refused too.
+        let docs = dir.path().join("docs");
+        fs::create_dir(&docs).unwrap();
+        fs::write(docs.join("a.md"), "x").unwrap();
+        let rel = format!(
+            "../../{}/secret.md",
+            outside.path().file_name().unwrap().to_string_lossy()
+        );
+        fs::write(
+            dir.path().join("mkdocs.yml"),
+            format!("site_name: s\nnav:\n  - a.md\n  - {rel}\n"),
+        )
+        .unwrap();
+        let column = super::column(dir.path()).unwrap();
+        assert_eq!(column.lessons.len(), 1);
+        assert!(
+            column
+                .warnings
+                .iter()
+                .any(|w| w.to_string().contains("outside the column folder"))
         );
     }
 

@@ -23,7 +23,8 @@ pub fn decode(bytes: &[u8]) -> Result<String> {
         }
         let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         detector.feed(bytes, true);
-        let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Deny);
+        // No top-level-domain hint: `.cn` tips short Big5 text over to GBK mojibake.
+        let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
         decode_strict(guess, bytes)?
     };
     Ok(clean(&text))
@@ -135,6 +136,20 @@ mod tests {
             decode(&bytes).unwrap(),
             "今天我们来聊一聊容器技术，😀 这是一个表情。希望你能喜欢这一讲的内容。"
         );
+    }
+
+    #[test]
+    fn big5_is_detected_and_decoded() {
+        let text = "今天我們來聊聊容器技術，這是一個很重要的話題。";
+        let (bytes, _, _) = encoding_rs::BIG5.encode(text);
+        assert_eq!(decode(&bytes).unwrap(), text);
+    }
+
+    #[test]
+    fn short_gbk_paragraph_is_detected() {
+        let text = "<p>你好，我是作者。</p>";
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode(&bytes).unwrap(), text);
     }
 
     #[test]
