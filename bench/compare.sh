@@ -2,7 +2,7 @@
 # Whole builds, lessonpub against pandoc, on real columns whose images come from the loopback
 # mirror of ../shared/checks (faults off, so both tools get every image).
 #
-#   bench/compare.sh [--columns "html/linux-perf md/programmer-advance"] [--keep]
+#   bench/compare.sh [--columns "html/linux-perf md/programmer-advance"] [--args "-j 16"] [--keep]
 #
 # For each column: lessonpub with an empty image cache (cold), then again (warm); pandoc twice
 # (it has no cache, so both runs are cold); then lessonpub warm on a column 4x as large (the
@@ -14,9 +14,11 @@ cd "$(dirname "$0")/.."
 shared=../shared
 columns="html/linux-perf md/programmer-advance"
 keep=0
+extra=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --columns) columns=$2; shift 2 ;;
+    --args) extra=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -34,6 +36,7 @@ trap cleanup EXIT
 for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 base="http://127.0.0.1:$(cat "$work/port")"
 
+echo "lessonpub flags: ${extra:-(defaults)}"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at start; $(pandoc --version | head -1)"
 results="$work/results.tsv"
 : > "$results"
@@ -56,8 +59,8 @@ for col in $columns; do
   src="$work/src/$name"
   python3 "$shared/checks/mirror.py" rewrite "$shared/corpus/$col" "$src" "$base"
   cache="$work/cache-$name"
-  run "$name" lessonpub cold "$work/$name.epub" -- "$bin" build "$src" -o "$work/$name.epub" --cache-dir "$cache" -q
-  run "$name" lessonpub warm "$work/$name.epub" -- "$bin" build "$src" -o "$work/$name.epub" --cache-dir "$cache" -q
+  run "$name" lessonpub cold "$work/$name.epub" -- "$bin" build "$src" -o "$work/$name.epub" --cache-dir "$cache" -q $extra
+  run "$name" lessonpub warm "$work/$name.epub" -- "$bin" build "$src" -o "$work/$name.epub" --cache-dir "$cache" -q $extra
   # pandoc reads the same rewritten lessons: HTML ones as HTML, Markdown ones as Markdown.
   if [ -d "$src/docs" ]; then from=markdown; files=("$src"/docs/*.md); else from=html; files=("$src"/*.md); fi
   for label in cold warm; do
@@ -70,8 +73,8 @@ for col in $columns; do
     for k in 1 2 3 4; do
       for f in "$src"/*.md; do cp "$f" "$big/$(basename "$f" .md) (copy $k).md"; done
     done
-    run "$name-x4" lessonpub cold "$work/$name-x4.epub" -- "$bin" build "$big" -o "$work/$name-x4.epub" --cache-dir "$cache" -q
-    run "$name-x4" lessonpub warm "$work/$name-x4.epub" -- "$bin" build "$big" -o "$work/$name-x4.epub" --cache-dir "$cache" -q
+    run "$name-x4" lessonpub cold "$work/$name-x4.epub" -- "$bin" build "$big" -o "$work/$name-x4.epub" --cache-dir "$cache" -q $extra
+    run "$name-x4" lessonpub warm "$work/$name-x4.epub" -- "$bin" build "$big" -o "$work/$name-x4.epub" --cache-dir "$cache" -q $extra
   fi
 done
 
