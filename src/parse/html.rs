@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use scraper::{ElementRef, Html, Selector};
 
-use super::{Parsed, escape_unknown_tags, plain_text};
+use super::{Parsed, escape_unknown_tags, text_of};
 use crate::model::{Comment, Reply, ReplyBy};
 use crate::text::line_of;
 
@@ -88,12 +88,8 @@ fn comments(text: &str, at: usize, warnings: &mut Vec<(Option<usize>, String)>) 
 
 fn comment(item: ElementRef<'_>) -> Option<Comment> {
     let first = |selector: &Selector| item.select(selector).next();
-    let author = first(&SELECTORS.name)
-        .map(|e| plain_text(&e.inner_html()))
-        .unwrap_or_default();
-    let text = first(&SELECTORS.text)
-        .map(|e| plain_text(&e.inner_html()))
-        .unwrap_or_default();
+    let author = first(&SELECTORS.name).map(text_of).unwrap_or_default();
+    let text = first(&SELECTORS.text).map(text_of).unwrap_or_default();
     if author.is_empty() && text.is_empty() {
         return None;
     }
@@ -102,11 +98,9 @@ fn comment(item: ElementRef<'_>) -> Option<Comment> {
         avatar: first(&SELECTORS.avatar).map(|e| e.attr("src").unwrap_or("").trim().to_owned()),
         likes: None,
         reply_count: None,
-        date: first(&SELECTORS.date)
-            .map(|e| plain_text(&e.inner_html()))
-            .unwrap_or_default(),
+        date: first(&SELECTORS.date).map(text_of).unwrap_or_default(),
         text,
-        reply: first(&SELECTORS.reply).and_then(|e| reply(&plain_text(&e.inner_html()))),
+        reply: first(&SELECTORS.reply).and_then(|e| reply(&text_of(e))),
     })
 }
 

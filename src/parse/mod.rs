@@ -111,9 +111,14 @@ pub fn detect(text: &str) -> Format {
 /// line breaks, the content of scripts and styles left out.
 pub(crate) fn plain_text(fragment: &str) -> String {
     let doc = Html::parse_fragment(&crate::sanitize::limit_nesting(fragment));
+    text_of(doc.root_element())
+}
+
+/// The text of an element already parsed, as `plain_text` gives it.
+pub(crate) fn text_of(element: scraper::ElementRef<'_>) -> String {
     let mut out = String::new();
     let mut hidden_depth = 0usize;
-    for edge in doc.root_element().traverse() {
+    for edge in element.traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Text(t) if hidden_depth == 0 => out.push_str(&t.text),
