@@ -132,13 +132,14 @@ pub struct BuildArgs {
     /// Make no network request: images come only from the image cache, local files and data: URLs
     ///
     /// Remote images that are not in the cache are shown as placeholders; one warning gives their
-    /// number, and -v lists them. Combine with --strict to fail instead.
+    /// number, and -v lists them. Combine with --strict to fail instead. e.g. build once online,
+    /// then `lessonpub build col --offline` on the train.
     #[arg(long)]
     pub offline: bool,
 
     /// Download at most N images at a time
     ///
-    /// Decoding and resizing use every core regardless.
+    /// Decoding and resizing use every core regardless. e.g. `-j 16` on a fast connection.
     #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
@@ -149,16 +150,21 @@ pub struct BuildArgs {
     /// same column makes no request and repeats no image work. The default is
     /// $XDG_CACHE_HOME/lessonpub (usually ~/.cache/lessonpub) on Linux,
     /// ~/Library/Caches/lessonpub on macOS and %LOCALAPPDATA%\lessonpub\cache on Windows.
-    /// Failed downloads are not kept, so the next build tries them again. The folder can be
-    /// deleted at any time.
+    /// Images a server said are gone (404, 410) are remembered; timeouts and server errors are
+    /// tried again on the next build. The folder can be deleted at any time. Also set by
+    /// LESSONPUB_CACHE_DIR. e.g. `--cache-dir ~/books/.image-cache`.
     #[arg(long, value_name = "DIR", env = "LESSONPUB_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
     /// Download and process every image again, replacing what the cache holds
+    ///
+    /// e.g. `--refresh` after images failed because the network was down.
     #[arg(long, conflicts_with_all = ["offline", "no_cache"])]
     pub refresh: bool,
 
     /// Neither read nor write the image cache (every image is downloaded, nothing is kept)
+    ///
+    /// e.g. `--no-cache` on a shared machine.
     #[arg(long)]
     pub no_cache: bool,
 
@@ -167,10 +173,13 @@ pub struct BuildArgs {
     /// The default fits the screen of current 6-7 inch e-readers; 758 suits older 6 inch ones and
     /// makes smaller books. Images much taller than wide (long screenshots) are cut into
     /// page-shaped slices at this width so their text stays readable. Avatars are always 96 px.
+    /// e.g. `--max-width 758`.
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(64..=8192))]
     pub max_width: Option<u32>,
 
     /// Store every image in 8-bit gray, for e-ink readers (smaller books)
+    ///
+    /// e.g. `--grayscale --max-width 758` for an older Kindle.
     #[arg(long)]
     pub grayscale: bool,
 
@@ -201,22 +210,29 @@ pub struct BuildArgs {
     /// Fail when any image cannot be had, instead of showing a placeholder (nothing is written)
     ///
     /// Without it, an image that cannot be downloaded or decoded becomes a placeholder and the
-    /// build warns once per image, naming the URL, the lesson and the reason.
+    /// build warns once per image, naming the URL, the lesson and the reason. e.g. `--strict` in a
+    /// script that must not publish a book with missing images.
     #[arg(long)]
     pub strict: bool,
 
     /// Run EPUBCheck on the book before putting it in place; errors fail the build
     ///
     /// The book is checked while it is still a temporary file, so a book with errors is never
-    /// written. Needs EPUBCheck (see `lessonpub check --help`).
+    /// written. Needs EPUBCheck (see `lessonpub check --help`). e.g. `--check` before sending
+    /// the book to Apple Books, which refuses invalid XHTML.
     #[arg(long)]
     pub check: bool,
 
     /// Print only errors
+    ///
+    /// Warnings, the image summary, the progress bar and the result line are left out. e.g. `-q`
+    /// in cron jobs.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Also print how long each stage of the build took
+    ///
+    /// Also lists every image an --offline build could not find in the cache. e.g. `-v`.
     #[arg(short, long)]
     pub verbose: bool,
 }
