@@ -1,5 +1,8 @@
 //! Integration tests: the real binary on real and hand-made columns.
 
+// Test helpers panic on purpose: a failed setup step is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod batch;
 mod check;
 mod cli;
