@@ -1,12 +1,13 @@
 //! Choosing comments with flags, on real columns: the book holds exactly what the flags select
 //! from the source, counted here straight from the source files.
 
-use std::fs;
 use std::path::Path;
 
 use regex::Regex;
 
-use crate::common::{Book, assert_failure, assert_success, corpus, lessonpub};
+use crate::common::{
+    Book, assert_failure, assert_success, build_offline, corpus, lessonpub, source_lessons,
+};
 
 /// One source comment: its likes (None where the format has none) and whether it has a reply.
 type SourceComment = (Option<u32>, bool);
@@ -14,49 +15,31 @@ type SourceComment = (Option<u32>, bool);
 /// Per lesson file: the likes of each comment (None where the format has no likes) and whether
 /// it has a reply (author reply in html-comments, reply count > 0 in md-comments).
 fn source_comments(dir: &Path) -> Vec<Vec<SourceComment>> {
-    let (docs, intro) = match fs::read_to_string(dir.join("mkdocs.yml")) {
-        Ok(yml) => {
-            let site = yml
-                .lines()
-                .find_map(|l| l.strip_prefix("site_name:"))
-                .unwrap()
-                .trim()
-                .to_owned();
-            (dir.join("docs"), Some(format!("{site}.md")))
-        }
-        Err(_) => (dir.to_path_buf(), None),
-    };
     let md_item =
         Regex::new(r"<li>(?:<img [^>]*>)?<span>[^<]*</span> 👍（(\d+)） 💬（(-?\d+)）").unwrap();
     let html_item =
         Regex::new(r#"(?s)class="_2sjJGcOH_0".*?class="_10o3OAxT_0">\n(.*?)\n  </div>"#).unwrap();
-    let mut lessons = Vec::new();
-    for entry in fs::read_dir(&docs).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name == "index.md" || Some(&name) == intro.as_ref() {
-            continue;
-        }
-        let text = fs::read_to_string(&path).unwrap();
-        let comments = if text.contains("class=\"_2sjJGcOH_0\"") {
-            html_item
-                .captures_iter(&text)
-                .map(|c| (None, c[1].contains("_3KxQPN3V_0")))
-                .collect()
-        } else {
-            md_item
-                .captures_iter(&text)
-                .map(|c| {
-                    (
-                        Some(c[1].parse().unwrap()),
-                        c[2].parse::<i32>().unwrap() > 0,
-                    )
-                })
-                .collect()
-        };
-        lessons.push(comments);
-    }
-    lessons
+    source_lessons(dir)
+        .into_iter()
+        .map(|(_, text)| {
+            if text.contains("class=\"_2sjJGcOH_0\"") {
+                html_item
+                    .captures_iter(&text)
+                    .map(|c| (None, c[1].contains("_3KxQPN3V_0")))
+                    .collect()
+            } else {
+                md_item
+                    .captures_iter(&text)
+                    .map(|c| {
+                        (
+                            Some(c[1].parse().unwrap()),
+                            c[2].parse::<i32>().unwrap() > 0,
+                        )
+                    })
+                    .collect()
+            }
+        })
+        .collect()
 }
 
 /// Builds `format/slug` offline with `flags` and returns the number of comments in the book.
@@ -64,16 +47,10 @@ fn comments_in_book(format: &str, slug: &str, flags: &[&str]) -> Option<usize> {
     let dir = corpus()?.join(format).join(slug);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b.epub");
-    let mut args = vec![
-        "build".as_ref(),
-        dir.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-        "--offline".as_ref(),
-    ];
-    args.extend(flags.iter().map(|f| std::ffi::OsStr::new(*f)));
-    let run = lessonpub(args);
-    assert_success(&run, &format!("{slug} {flags:?}"));
+    assert_success(
+        &build_offline(&dir, &out, flags),
+        &format!("{slug} {flags:?}"),
+    );
     Some(Book::open(&out).count_class("comment"))
 }
 

@@ -1,45 +1,31 @@
 //! Every real column of ../shared/corpus, built offline, inspected and checked with EPUBCheck.
 
-use std::fs;
 use std::path::Path;
 
 use regex::Regex;
 
-use crate::common::{Book, assert_epubcheck_clean, assert_success, corpus, lessonpub};
+use crate::common::{
+    Book, assert_epubcheck_clean, assert_success, corpus, lessonpub, source_lessons,
+};
 
 /// Lesson files and comment items of a column, counted straight from the source files (as the
-/// corpus README counts them), independently of lessonpub's parsers.
+/// corpus README counts them), independently of lessonpub's parsers; and whether the column has
+/// an introduction page.
 fn source_counts(dir: &Path) -> (usize, usize, bool) {
-    let (docs, intro) = match fs::read_to_string(dir.join("mkdocs.yml")) {
-        Ok(yml) => {
-            let site = yml
-                .lines()
-                .find_map(|l| l.strip_prefix("site_name:"))
-                .unwrap()
-                .trim()
-                .to_owned();
-            (dir.join("docs"), Some(format!("{site}.md")))
-        }
-        Err(_) => (dir.to_path_buf(), None),
-    };
     let md_item = Regex::new(r"<li>(?:<img [^>]*>)?<span>").unwrap();
-    let (mut lessons, mut comments) = (0, 0);
-    for entry in fs::read_dir(&docs).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name == "index.md" || Some(&name) == intro.as_ref() {
-            continue;
-        }
-        lessons += 1;
-        let text = fs::read_to_string(&path).unwrap();
-        comments += if text.contains("class=\"_2sjJGcOH_0\"") {
-            text.matches("class=\"_2sjJGcOH_0\"").count()
-        } else {
-            text.find("精选留言")
-                .map_or(0, |at| md_item.find_iter(&text[at..]).count())
-        };
-    }
-    (lessons, comments, intro.is_some())
+    let lessons = source_lessons(dir);
+    let comments = lessons
+        .iter()
+        .map(|(_, text)| {
+            if text.contains("class=\"_2sjJGcOH_0\"") {
+                text.matches("class=\"_2sjJGcOH_0\"").count()
+            } else {
+                text.find("精选留言")
+                    .map_or(0, |at| md_item.find_iter(&text[at..]).count())
+            }
+        })
+        .sum();
+    (lessons.len(), comments, dir.join("mkdocs.yml").is_file())
 }
 
 /// Builds a corpus column offline and checks what every column must satisfy; returns the book.

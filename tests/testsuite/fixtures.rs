@@ -4,20 +4,14 @@ use std::fs;
 use std::path::Path;
 
 use crate::common::{
-    Book, assert_epubcheck_clean, assert_failure, assert_success, fixture, lessonpub,
+    Book, assert_epubcheck_clean, assert_failure, assert_success, build_offline, fixture, lessonpub,
 };
 
 fn build(column: &Path, out: &Path, extra: &[&str]) -> Book {
-    let mut args = vec![
-        "build".as_ref(),
-        column.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-        "--offline".as_ref(),
-    ];
-    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
-    let run = lessonpub(args);
-    assert_success(&run, &column.display().to_string());
+    assert_success(
+        &build_offline(column, out, extra),
+        &column.display().to_string(),
+    );
     Book::open(out)
 }
 

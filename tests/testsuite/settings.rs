@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{Book, assert_failure, assert_success, fixture, lessonpub};
+use crate::common::{Book, assert_failure, assert_success, build_offline, fixture};
 
 /// A copy of a fixture column in a temporary folder, so a test can add files to it.
 fn column_copy(name: &str, tmp: &Path) -> PathBuf {
@@ -25,18 +25,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn build(column: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "build".as_ref(),
-        column.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-        "--offline".as_ref(),
-    ];
-    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
-    lessonpub(args)
-}
-
 #[test]
 fn column_settings_file_is_read_and_flags_override_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -47,7 +35,7 @@ fn column_settings_file_is_read_and_flags_override_it() {
     )
     .unwrap();
     let out = tmp.path().join("a.epub");
-    assert_success(&build(&column, &out, &[]), "with lessonpub.toml");
+    assert_success(&build_offline(&column, &out, &[]), "with lessonpub.toml");
     let book = Book::open(&out);
     let opf = book.text(&book.opf_path);
     assert!(
@@ -62,7 +50,7 @@ fn column_settings_file_is_read_and_flags_override_it() {
 
     let out = tmp.path().join("b.epub");
     assert_success(
-        &build(&column, &out, &["--title", "旗标书名", "--comments", "all"]),
+        &build_offline(&column, &out, &["--title", "旗标书名", "--comments", "all"]),
         "flags override",
     );
     let book = Book::open(&out);
@@ -83,7 +71,7 @@ fn settings_file_errors_name_the_file_and_line_and_write_nothing() {
     )
     .unwrap();
     let out = tmp.path().join("a.epub");
-    let stderr = assert_failure(&build(&column, &out, &[]), "unknown key");
+    let stderr = assert_failure(&build_offline(&column, &out, &[]), "unknown key");
     assert!(
         stderr.contains("lessonpub.toml` line 3") && stderr.contains("min_likes"),
         "{stderr}"
@@ -95,7 +83,7 @@ fn settings_file_errors_name_the_file_and_line_and_write_nothing() {
         "title = \"x\"\ncomments = \"lots\"\n",
     )
     .unwrap();
-    let stderr = assert_failure(&build(&column, &out, &[]), "bad value");
+    let stderr = assert_failure(&build_offline(&column, &out, &[]), "bad value");
     assert!(
         stderr.contains("line 2") && stderr.contains("lots"),
         "{stderr}"
@@ -116,7 +104,7 @@ fn shared_config_with_a_cover_relative_to_it() {
     .unwrap();
     let config = settings.join("my.toml");
     let out = tmp.path().join("a.epub");
-    let run = build(
+    let run = build_offline(
         &fixture("html-column"),
         &out,
         &["--config", config.to_str().unwrap()],
@@ -146,7 +134,7 @@ fn cover_flag_converts_other_formats_and_refuses_non_images() {
         .unwrap();
     let out = tmp.path().join("a.epub");
     assert_success(
-        &build(
+        &build_offline(
             &fixture("md-column"),
             &out,
             &["--cover", webp.to_str().unwrap()],
@@ -171,7 +159,7 @@ fn cover_flag_converts_other_formats_and_refuses_non_images() {
     let text = tmp.path().join("cover.png");
     fs::write(&text, "not a picture").unwrap();
     let stderr = assert_failure(
-        &build(
+        &build_offline(
             &fixture("md-column"),
             &out,
             &["--cover", text.to_str().unwrap()],

@@ -25,6 +25,46 @@ where
         .expect("run the lessonpub binary")
 }
 
+/// `lessonpub build COLUMN -o OUT --offline EXTRA...`, whatever the outcome.
+pub fn build_offline(column: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "build".as_ref(),
+        column.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--offline".as_ref(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    lessonpub(args)
+}
+
+/// The lesson files of a corpus column and their text, counted as the corpus README counts
+/// them: in an MkDocs column every file of `docs/` but `index.md` and the introduction page.
+pub fn source_lessons(column: &Path) -> Vec<(PathBuf, String)> {
+    let (docs, intro) = match std::fs::read_to_string(column.join("mkdocs.yml")) {
+        Ok(yml) => {
+            let site = yml
+                .lines()
+                .find_map(|l| l.strip_prefix("site_name:"))
+                .unwrap()
+                .trim()
+                .to_owned();
+            (column.join("docs"), Some(format!("{site}.md")))
+        }
+        Err(_) => (column.to_path_buf(), None),
+    };
+    let mut lessons = Vec::new();
+    for entry in std::fs::read_dir(&docs).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name != "index.md" && Some(&name) != intro.as_ref() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            lessons.push((path, text));
+        }
+    }
+    lessons
+}
+
 /// Panics with the command's output unless it exited 0.
 #[track_caller]
 pub fn assert_success(out: &Output, what: &str) {
