@@ -87,14 +87,13 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     warnings.extend(image_warnings);
     timings.lap("images");
 
-    let chapters = render_chapters(&book, &images);
-    timings.lap("render");
     let cover = match &config.cover {
         Some(path) => cover::from_file(path)?,
         None => cover::generated(&book.title, book.author.as_deref()),
     };
     timings.lap("cover");
     let output = output_path(config, &book.title);
+    let lessons: Vec<&Lesson> = book.front.iter().chain(&book.lessons).collect();
     let package = Package {
         title: &book.title,
         author: book.author.as_deref(),
@@ -103,11 +102,12 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         modified: modified_time(&column)?,
         cover_page: render::cover(&book.title, &book.language, &cover.book_path),
         cover_image: &cover,
-        chapters,
+        chapters: chapters(&book),
+        render: &|i| render::chapter(lessons[i], &images, &book.language),
         assets: &images.assets,
     };
     let staged = package::stage(&package, &output)?;
-    timings.lap("package");
+    timings.lap("render and package");
     let check = if config.check {
         let report = validate::epubcheck(staged.path())?;
         timings.lap("EPUBCheck");
@@ -194,20 +194,19 @@ fn check_comment_choice(lessons: &[(Lesson, Vec<Warning>)], choice: &CommentChoi
     Ok(())
 }
 
-fn render_chapters(book: &Book, images: &images::Embedded) -> Vec<Chapter> {
+/// The spine's documents, front page first: ids and titles (the XHTML is rendered while packaging).
+fn chapters(book: &Book) -> Vec<Chapter> {
     let front = book.front.iter().map(|l| ("front".to_owned(), l));
     let lessons = book
         .lessons
         .iter()
         .enumerate()
         .map(|(i, l)| (format!("lesson-{:03}", i + 1), l));
-    let items: Vec<(String, &Lesson)> = front.chain(lessons).collect();
-    items
-        .into_par_iter()
+    front
+        .chain(lessons)
         .map(|(id, lesson)| Chapter {
             id,
             title: lesson.title.clone(),
-            xhtml: render::chapter(lesson, images, &book.language),
         })
         .collect()
 }

@@ -16,6 +16,7 @@ use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -27,7 +28,6 @@ use crate::xhtml::{Writer, escape};
 pub const BOOK_CSS: &str = include_str!("../styles/book.css");
 
 /// Everything the package needs, in reading order.
-#[derive(Debug)]
 pub struct Package<'a> {
     pub title: &'a str,
     pub author: Option<&'a str>,
@@ -40,6 +40,9 @@ pub struct Package<'a> {
     /// The cover page XHTML.
     pub cover_page: String,
     pub chapters: Vec<Chapter>,
+    /// The XHTML of chapter `i`. Chapters are rendered as they are written, a few at a time in
+    /// parallel, so a large column never has all its chapters in memory at once.
+    pub render: &'a (dyn Fn(usize) -> String + Sync),
     pub assets: &'a [Asset],
 }
 
@@ -49,8 +52,10 @@ pub struct Chapter {
     /// Manifest id and file stem, ASCII: `lesson-001`.
     pub id: String,
     pub title: String,
-    pub xhtml: String,
 }
+
+/// Chapters rendered at a time: enough to keep every core busy, few enough to bound memory.
+const RENDER_BATCH: usize = 16;
 
 impl Chapter {
     fn href(&self) -> String {
@@ -183,9 +188,13 @@ fn write_zip<W: Write + Seek>(package: &Package, sink: W) -> Result<()> {
     zip.write_all(BOOK_CSS.as_bytes())?;
     zip.start_file(format!("{ROOT}/text/cover.xhtml"), deflated)?;
     zip.write_all(package.cover_page.as_bytes())?;
-    for chapter in &package.chapters {
-        zip.start_file(format!("{ROOT}/{}", chapter.href()), deflated)?;
-        zip.write_all(chapter.xhtml.as_bytes())?;
+    let indices: Vec<usize> = (0..package.chapters.len()).collect();
+    for batch in indices.chunks(RENDER_BATCH) {
+        let documents: Vec<String> = batch.par_iter().map(|&i| (package.render)(i)).collect();
+        for (&i, xhtml) in batch.iter().zip(documents) {
+            zip.start_file(format!("{ROOT}/{}", package.chapters[i].href()), deflated)?;
+            zip.write_all(xhtml.as_bytes())?;
+        }
     }
     // Images are compressed already; deflating them again costs time and saves nothing.
     for asset in std::iter::once(package.cover_image).chain(package.assets) {
@@ -400,8 +409,8 @@ mod tests {
             chapters: vec![Chapter {
                 id: "lesson-001".into(),
                 title: "01 | 一".into(),
-                xhtml: crate::render::document("01", "zh-CN", "lesson", |w| w.text("x")),
             }],
+            render: &|_| crate::render::document("01", "zh-CN", "lesson", |w| w.text("x")),
             assets,
         }
     }
