@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use ureq::Agent;
+use ureq::unversioned::resolver::DefaultResolver;
 
 /// GeekTime's image host refuses requests whose Referer is not a GeekTime page.
 const REFERER: &str = "https://time.geekbang.org/";
@@ -103,7 +104,7 @@ impl Fetcher {
             .user_agent(USER_AGENT)
             .build();
         Fetcher {
-            agent: config.into(),
+            agent: Agent::with_parts(config, super::tcp::connector(), DefaultResolver::default()),
             limits,
         }
     }

@@ -20,6 +20,7 @@ mod fetch;
 mod local;
 mod placeholder;
 mod source;
+mod tcp;
 
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
