@@ -20,6 +20,9 @@ const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/
 
 const ACCEPT: &str = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
 
+/// The most of an error page read only to keep its connection for the next request.
+const ERROR_PAGE_DRAIN: u64 = 64 << 10;
+
 /// Tries per URL, the first included.
 pub const TRIES: u32 = 3;
 
@@ -149,6 +152,15 @@ impl Fetcher {
             Err(e) => return classify_error(e),
         };
         let status = response.status().as_u16();
+        if status != 200 {
+            // Reading a short error page to its end lets the connection go back to the pool;
+            // closing it with the page unread would make the kernel reset it instead.
+            let _ = response
+                .body_mut()
+                .with_config()
+                .limit(ERROR_PAGE_DRAIN)
+                .read_to_vec();
+        }
         match status {
             200 => {}
             429 | 500..=599 => {
