@@ -7,11 +7,14 @@
 //! v1/originals/ab/<sha256 of URL>   the bytes a server sent (status 200), unchanged
 //! v1/missing/ab/<sha256 of URL>     why a download failed for good (404, 410, over the size cap)
 //! v1/processed/cd/<sha256 of key>   the book-ready parts made from an original
+//! v1/by-url/ef/<sha256 of URL, kind, settings>   the key of what that URL's original became
 //! ```
 //!
 //! A processed entry is keyed by the hash of the original bytes and the processing settings,
-//! so a rebuild with the same settings does no image work, and a changed original or setting
-//! simply misses. Every file is written to a temporary name and renamed, so concurrent builds
+//! so identical images under different URLs are processed once, and a changed original or
+//! setting simply misses. The by-URL link lets a rebuild go from a URL straight to its
+//! processed parts, without reading or hashing the original: a warm rebuild does no image
+//! work at all. Every file is written to a temporary name and renamed, so concurrent builds
 //! and interrupted ones never leave a half-written entry. Of the failed downloads, only the
 //! permanent ones are remembered (404 Not Found and 410 Gone, which HTTP caches keep too, and
 //! bodies over the size cap); timeouts and server errors are tried again by the next build, and
@@ -114,6 +117,36 @@ impl Cache {
         write_atomically(&entry(root, "processed", &key.0), &encode_parts(parts))
     }
 
+    /// The parts made earlier for `url` as `kind` with `settings`, found without its original.
+    pub fn processed_for_url(
+        &self,
+        url: &str,
+        kind: Kind,
+        settings: &Settings,
+    ) -> Option<Vec<Part>> {
+        let link = entry(self.reads()?, "by-url", &url_link(url, kind, settings));
+        let key = std::fs::read_to_string(link).ok()?;
+        // Anything but a key (a damaged link) is a miss, never a path to follow.
+        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.processed(&ProcessedKey(key))
+    }
+
+    pub fn store_url_link(
+        &self,
+        url: &str,
+        kind: Kind,
+        settings: &Settings,
+        key: &ProcessedKey,
+    ) -> std::io::Result<()> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let link = entry(root, "by-url", &url_link(url, kind, settings));
+        write_atomically(&link, key.0.as_bytes())
+    }
+
     /// Marks the cache folder for backup tools (https://bford.info/cachedir/), once.
     pub fn tag(&self) -> std::io::Result<()> {
         let Some(dir) = self.root.as_deref().and_then(Path::parent) else {
@@ -139,15 +172,24 @@ impl ProcessedKey {
     pub fn new(original: &[u8], kind: Kind, settings: &Settings) -> ProcessedKey {
         let mut hash = Sha256::new();
         hash.update(Sha256::digest(original));
-        hash.update(
-            format!(
-                "v{PROCESSING_VERSION} {kind:?} w{} g{}",
-                settings.max_width, settings.grayscale
-            )
-            .as_bytes(),
-        );
+        hash.update(settings_tag(kind, settings).as_bytes());
         ProcessedKey(hex(&hash.finalize()))
     }
+}
+
+fn url_link(url: &str, kind: Kind, settings: &Settings) -> String {
+    let mut hash = Sha256::new();
+    hash.update(Sha256::digest(url.as_bytes()));
+    hash.update(settings_tag(kind, settings).as_bytes());
+    hex(&hash.finalize())
+}
+
+/// Everything besides the input that decides what processing makes.
+fn settings_tag(kind: Kind, settings: &Settings) -> String {
+    format!(
+        "v{PROCESSING_VERSION} {kind:?} w{} g{}",
+        settings.max_width, settings.grayscale
+    )
 }
 
 fn entry(root: &Path, area: &str, name: &str) -> PathBuf {
@@ -227,6 +269,43 @@ mod tests {
                 bytes: b"second".to_vec(),
             },
         ]
+    }
+
+    #[test]
+    fn a_url_link_finds_processed_parts_for_the_same_kind_and_settings_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(dir.path()), CacheMode::Use);
+        let url = "https://a/x.png";
+        let key = ProcessedKey::new(b"bytes", Kind::Article, &SETTINGS);
+        cache.store_processed(&key, &parts()).unwrap();
+        assert_eq!(cache.processed_for_url(url, Kind::Article, &SETTINGS), None);
+        cache
+            .store_url_link(url, Kind::Article, &SETTINGS, &key)
+            .unwrap();
+        assert_eq!(
+            cache.processed_for_url(url, Kind::Article, &SETTINGS),
+            Some(parts())
+        );
+        assert_eq!(cache.processed_for_url(url, Kind::Avatar, &SETTINGS), None);
+        let gray = Settings {
+            grayscale: true,
+            ..SETTINGS
+        };
+        assert_eq!(cache.processed_for_url(url, Kind::Article, &gray), None);
+        let refreshing = Cache::new(Some(dir.path()), CacheMode::Refresh);
+        assert_eq!(
+            refreshing.processed_for_url(url, Kind::Article, &SETTINGS),
+            None
+        );
+
+        // A damaged link is a miss, never a path to follow.
+        let link = entry(
+            &dir.path().join("v1"),
+            "by-url",
+            &url_link(url, Kind::Article, &SETTINGS),
+        );
+        std::fs::write(&link, "../../originals/ab/cd").unwrap();
+        assert_eq!(cache.processed_for_url(url, Kind::Article, &SETTINGS), None);
     }
 
     #[test]

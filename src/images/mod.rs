@@ -225,12 +225,15 @@ enum How {
     Local,
 }
 
+/// What one use (kind) of an origin became: book-ready parts, or why there are none.
+type KindParts = (Kind, Result<Vec<Part>, String>);
+
 #[derive(Debug)]
 enum Outcome {
     Got {
         how: How,
         size: u64,
-        parts: Vec<(Kind, Result<Vec<Part>, String>)>,
+        parts: Vec<KindParts>,
     },
     Missing {
         reason: String,
@@ -359,6 +362,18 @@ fn run(context: &Context, origins: &[Origin]) -> Vec<Outcome> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(origin) = origins.get(i) else { break };
+                        if let Some(parts) = processed_before(context, origin) {
+                            let how = How::Cached;
+                            finish(
+                                i,
+                                Outcome::Got {
+                                    how,
+                                    size: 0,
+                                    parts,
+                                },
+                            );
+                            continue;
+                        }
                         match obtain(context, origin) {
                             Err((reason, offline)) => {
                                 finish(i, Outcome::Missing { reason, offline });
@@ -443,23 +458,48 @@ fn obtain(context: &Context, origin: &Origin) -> Result<(Vec<u8>, How), (String,
     }
 }
 
+/// Every use of a remote origin as a previous build processed it, when the cache links its URL
+/// to all of them: then the original is not even read.
+fn processed_before(context: &Context, origin: &Origin) -> Option<Vec<KindParts>> {
+    let Source::Remote(url) = &origin.source else {
+        return None;
+    };
+    origin
+        .kinds
+        .iter()
+        .map(|&kind| {
+            let parts = context
+                .cache
+                .processed_for_url(url, kind, &context.settings)?;
+            Some((kind, Ok(parts)))
+        })
+        .collect()
+}
+
 /// Book-ready parts of `bytes` for each use of the origin, from the cache when it has them.
-fn process(
-    context: &Context,
-    origin: &Origin,
-    bytes: &[u8],
-) -> Vec<(Kind, Result<Vec<Part>, String>)> {
+fn process(context: &Context, origin: &Origin, bytes: &[u8]) -> Vec<KindParts> {
     origin
         .kinds
         .iter()
         .map(|&kind| {
             let key = ProcessedKey::new(bytes, kind, &context.settings);
-            if let Some(parts) = context.cache.processed(&key) {
-                return (kind, Ok(parts));
-            }
-            let parts = convert::process(bytes, kind, &context.settings);
-            if let Ok(parts) = &parts
-                && let Err(e) = context.cache.store_processed(&key, parts)
+            let parts = match context.cache.processed(&key) {
+                Some(parts) => Ok(parts),
+                None => {
+                    let parts = convert::process(bytes, kind, &context.settings);
+                    if let Ok(parts) = &parts
+                        && let Err(e) = context.cache.store_processed(&key, parts)
+                    {
+                        note_cache_error(context, e);
+                    }
+                    parts
+                }
+            };
+            if parts.is_ok()
+                && let Source::Remote(url) = &origin.source
+                && let Err(e) = context
+                    .cache
+                    .store_url_link(url, kind, &context.settings, &key)
             {
                 note_cache_error(context, e);
             }

@@ -528,6 +528,11 @@ fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
     assert_eq!(server.total(), 3, "--offline made requests");
     assert_eq!(std::fs::read(&col.out).unwrap(), cold);
 
+    // A warm rebuild goes from each URL to its processed image: it needs no original.
+    std::fs::remove_dir_all(col.cache.join("v1/originals")).unwrap();
+    assert_ok(&lessonpub(&col, &["--offline", "--strict"]));
+    assert_eq!(std::fs::read(&col.out).unwrap(), cold);
+
     // --refresh downloads again; --no-cache neither reads nor fills the cache.
     assert_ok(&lessonpub(&col, &["--refresh"]));
     assert_eq!(server.total(), 6);
