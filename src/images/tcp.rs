@@ -245,9 +245,14 @@ mod tests {
                                 break;
                             }
                         }
-                        let body = path.repeat(1000);
-                        let head =
-                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                        let (status, body) = match path.as_str() {
+                            "/missing" => ("404 Not Found", "no such image".to_owned()),
+                            _ => ("200 OK", path.repeat(1000)),
+                        };
+                        let head = format!(
+                            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
                         let _ = stream.write_all(head.as_bytes());
                         let _ = stream.write_all(body.as_bytes());
                         if !keep_alive {
@@ -273,6 +278,24 @@ mod tests {
             connections.load(Ordering::SeqCst),
             1,
             "the pooled connection was reused"
+        );
+    }
+
+    #[test]
+    fn an_error_page_does_not_cost_the_connection() {
+        let (base, connections) = serve(true);
+        let fetcher = Fetcher::new(Limits::default());
+        assert!(
+            fetcher
+                .get(&format!("{base}/missing"))
+                .unwrap_err()
+                .permanent
+        );
+        fetcher.get(&format!("{base}/after.png")).unwrap();
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            1,
+            "the 404's connection was reused"
         );
     }
 
