@@ -18,6 +18,7 @@ pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod spool;
 pub mod text;
 pub mod validate;
 pub mod xhtml;
@@ -31,10 +32,11 @@ use time::OffsetDateTime;
 
 use crate::config::{BuildConfig, Output};
 use crate::discover::LessonFile;
-use crate::model::{Book, Lesson};
+use crate::model::{Book, LessonOutline};
 use crate::package::{Chapter, Package};
 use crate::report::{Report, Warning};
 use crate::select::CommentChoice;
+use crate::spool::{Parked, Spool};
 
 /// Builds one book as `config` says and reports what was written.
 pub fn build(config: &BuildConfig) -> Result<Report> {
@@ -43,18 +45,11 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("discover");
     let mut warnings = column.warnings.clone();
 
-    let front = column
-        .front
-        .as_ref()
-        .map(|f| read_lesson(f, &config.comments))
-        .transpose()?;
-    let lessons: Vec<(Lesson, Vec<Warning>)> = column
-        .lessons
-        .par_iter()
-        .map(|f| read_lesson(f, &config.comments))
-        .collect::<Result<_>>()?;
-    check_comment_choice(&lessons, &config.comments)?;
-    timings.lap("parse, select, sanitize");
+    let spool = Spool::new()?;
+    let read = |f: &LessonFile| read_lesson(f, &config.comments, &spool);
+    let front = column.front.as_ref().map(read).transpose()?;
+    let lessons: Vec<ReadLesson> = column.lessons.par_iter().map(read).collect::<Result<_>>()?;
+    let mut parked = Vec::with_capacity(lessons.len() + 1);
     let mut book = Book {
         title: book_title(config, column.title.as_deref()),
         author: config.author.clone(),
@@ -62,14 +57,18 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         front: None,
         lessons: Vec::with_capacity(lessons.len()),
     };
-    if let Some((lesson, lesson_warnings)) = front {
-        warnings.extend(lesson_warnings);
-        book.front = Some(lesson);
+    if let Some(read) = front {
+        warnings.extend(read.warnings);
+        parked.push(read.parked);
+        book.front = Some(read.outline);
     }
-    for (lesson, lesson_warnings) in lessons {
-        warnings.extend(lesson_warnings);
-        book.lessons.push(lesson);
+    for read in lessons {
+        warnings.extend(read.warnings);
+        parked.push(read.parked);
+        book.lessons.push(read.outline);
     }
+    check_comment_choice(&book, &config.comments)?;
+    timings.lap("parse, select, sanitize");
 
     let (images, image_warnings) = images::embed(&book, &config.input, &config.images);
     if config.strict
@@ -93,7 +92,6 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     };
     timings.lap("cover");
     let output = output_path(config, &book.title);
-    let lessons: Vec<&Lesson> = book.front.iter().chain(&book.lessons).collect();
     let package = Package {
         title: &book.title,
         author: book.author.as_deref(),
@@ -103,7 +101,10 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         cover_page: render::cover(&book.title, &book.language, &cover.book_path),
         cover_image: &cover,
         chapters: chapters(&book),
-        render: &|i| render::chapter(lessons[i], &images, &book.language),
+        render: &|i| {
+            let lesson = spool.unpark(parked[i])?;
+            Ok(render::chapter(&lesson, &images, &book.language))
+        },
         assets: &images.assets,
     };
     let staged = package::stage(&package, &output)?;
@@ -133,7 +134,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         output,
         title: book.title.clone(),
         lessons: book.lessons.len(),
-        comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
+        comments: book.lessons.iter().map(|l| l.comments).sum(),
         images: images.stats,
         bytes,
         warnings,
@@ -164,26 +165,36 @@ impl Timings {
     }
 }
 
-/// Parse -> select comments -> sanitize, for one lesson file.
-fn read_lesson(file: &LessonFile, choice: &CommentChoice) -> Result<(Lesson, Vec<Warning>)> {
+/// One lesson, read: its outline for the stages before rendering, and where it waits for
+/// rendering.
+struct ReadLesson {
+    outline: LessonOutline,
+    parked: Parked,
+    warnings: Vec<Warning>,
+}
+
+/// Parse -> select comments -> sanitize, for one lesson file, which then waits in `spool`.
+fn read_lesson(file: &LessonFile, choice: &CommentChoice, spool: &Spool) -> Result<ReadLesson> {
     let (mut lesson, warnings) = parse::lesson(file)?;
+    let likes_recorded = lesson.comments.iter().any(|c| c.likes.is_some());
     lesson.comments = select::select(std::mem::take(&mut lesson.comments), choice);
     let clean = sanitize::article(&lesson.article_html);
     lesson.article_html = clean.html;
     lesson.article_images = clean.images;
-    Ok((lesson, warnings))
+    Ok(ReadLesson {
+        outline: LessonOutline::of(&lesson, likes_recorded),
+        parked: spool.park(&lesson)?,
+        warnings,
+    })
 }
 
 /// `--min-likes` on a column that records no likes would silently drop every comment.
-fn check_comment_choice(lessons: &[(Lesson, Vec<Warning>)], choice: &CommentChoice) -> Result<()> {
+fn check_comment_choice(book: &Book, choice: &CommentChoice) -> Result<()> {
     let Some(min) = choice.min_likes else {
         return Ok(());
     };
-    let has_comments = lessons.iter().any(|(l, _)| l.comments_in_source > 0);
-    let any_likes = lessons
-        .iter()
-        .flat_map(|(l, _)| &l.comments)
-        .any(|c| c.likes.is_some());
+    let has_comments = book.lessons.iter().any(|l| l.comments_in_source > 0);
+    let any_likes = book.lessons.iter().any(|l| l.likes_recorded);
     if has_comments && !any_likes && min > 0 {
         bail!(
             "`--min-likes {min}`: the comments of this column record no likes (its lessons are in the \

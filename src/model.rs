@@ -3,7 +3,10 @@
 //! Nothing here knows about XHTML, EPUB or the network. Text fields hold plain text (already
 //! decoded from entities); `article_html` holds HTML that is untrusted until `sanitize` has run.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 
 /// One column, ready to be rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,12 +16,52 @@ pub struct Book {
     /// BCP 47 tag written to `dc:language` and every `xml:lang`.
     pub language: String,
     /// The column's own introduction page (MkDocs columns), shown before the lessons.
-    pub front: Option<Lesson>,
-    pub lessons: Vec<Lesson>,
+    pub front: Option<LessonOutline>,
+    pub lessons: Vec<LessonOutline>,
+}
+
+/// What the stages between parsing and rendering need of a lesson: its place, its title and
+/// the images it uses. Lessons themselves (their text is most of a column's size) wait on disk
+/// until their chapter is rendered, so memory does not grow with the column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonOutline {
+    pub source: PathBuf,
+    pub title: String,
+    /// As `Lesson::article_images`.
+    pub article_images: Vec<String>,
+    /// The avatar of every chosen comment that has one, each once, in page order; `""` where
+    /// a comment's avatar has an empty `src`.
+    pub avatars: Vec<String>,
+    /// Comments chosen for the book.
+    pub comments: usize,
+    pub comments_in_source: usize,
+    /// Whether the comments in the source record their likes (the md-comments format does),
+    /// whichever were chosen.
+    pub likes_recorded: bool,
+}
+
+impl LessonOutline {
+    /// The outline of `lesson`, whose comments before selection did or did not record likes.
+    pub fn of(lesson: &Lesson, likes_recorded: bool) -> LessonOutline {
+        let mut seen = HashSet::new();
+        let avatars = (lesson.comments.iter())
+            .filter_map(|c| c.avatar.clone())
+            .filter(|a| seen.insert(a.clone()))
+            .collect();
+        LessonOutline {
+            source: lesson.source.clone(),
+            title: lesson.title.clone(),
+            article_images: lesson.article_images.clone(),
+            avatars,
+            comments: lesson.comments.len(),
+            comments_in_source: lesson.comments_in_source,
+            likes_recorded,
+        }
+    }
 }
 
 /// One lesson file: the article followed by the readers' comments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lesson {
     pub source: PathBuf,
     pub title: String,
@@ -32,7 +75,7 @@ pub struct Lesson {
 }
 
 /// One reader's comment. Formats differ in what they record, hence the options.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Comment {
     pub author: String,
     /// Avatar URL as found in the source: `None` where the format has no avatars, `Some("")`
@@ -50,14 +93,14 @@ pub struct Comment {
 }
 
 /// The author's (or editor's) answer to a comment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     pub by: ReplyBy,
     /// Plain text; `\n` separates lines.
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReplyBy {
     Author,
     Editor,

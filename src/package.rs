@@ -42,7 +42,7 @@ pub struct Package<'a> {
     pub chapters: Vec<Chapter>,
     /// The XHTML of chapter `i`. Chapters are rendered as they are written, a few at a time in
     /// parallel, so a large column never has all its chapters in memory at once.
-    pub render: &'a (dyn Fn(usize) -> String + Sync),
+    pub render: &'a (dyn Fn(usize) -> Result<String> + Sync),
     pub assets: &'a [Asset],
 }
 
@@ -190,7 +190,10 @@ fn write_zip<W: Write + Seek>(package: &Package, sink: W) -> Result<()> {
     zip.write_all(package.cover_page.as_bytes())?;
     let indices: Vec<usize> = (0..package.chapters.len()).collect();
     for batch in indices.chunks(RENDER_BATCH) {
-        let documents: Vec<String> = batch.par_iter().map(|&i| (package.render)(i)).collect();
+        let documents: Vec<String> = batch
+            .par_iter()
+            .map(|&i| (package.render)(i))
+            .collect::<Result<_>>()?;
         for (&i, xhtml) in batch.iter().zip(documents) {
             zip.start_file(format!("{ROOT}/{}", package.chapters[i].href()), deflated)?;
             zip.write_all(xhtml.as_bytes())?;
@@ -410,7 +413,11 @@ mod tests {
                 id: "lesson-001".into(),
                 title: "01 | 一".into(),
             }],
-            render: &|_| crate::render::document("01", "zh-CN", "lesson", |w| w.text("x")),
+            render: &|_| {
+                Ok(crate::render::document("01", "zh-CN", "lesson", |w| {
+                    w.text("x")
+                }))
+            },
             assets,
         }
     }

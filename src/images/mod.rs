@@ -293,8 +293,8 @@ fn has_empty_avatar(book: &Book) -> bool {
     book.front
         .iter()
         .chain(&book.lessons)
-        .flat_map(|l| &l.comments)
-        .any(|c| c.avatar.as_deref() == Some(""))
+        .flat_map(|l| &l.avatars)
+        .any(|a| a.is_empty())
 }
 
 /// The distinct sources of the book in reading order, and every use of each.
@@ -307,10 +307,7 @@ fn collect(book: &Book) -> (Vec<Origin>, Vec<(RefKey, usize)>) {
     for lesson in book.front.iter().chain(&book.lessons) {
         let dir = lesson_dir(&lesson.source);
         let article = lesson.article_images.iter().map(|s| (Kind::Article, s));
-        let avatars = lesson
-            .comments
-            .iter()
-            .filter_map(|c| c.avatar.as_ref())
+        let avatars = (lesson.avatars.iter())
             .filter(|s| !s.is_empty())
             .map(|s| (Kind::Avatar, s));
         for (kind, src) in article.chain(avatars) {
@@ -673,26 +670,21 @@ fn shown(src: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Comment, Lesson};
+    use crate::model::LessonOutline;
 
-    fn lesson(source: &str, images: &[&str], avatars: &[&str]) -> Lesson {
-        Lesson {
+    fn lesson(source: &str, images: &[&str], avatars: &[&str]) -> LessonOutline {
+        LessonOutline {
             source: source.into(),
             title: "t".into(),
-            article_html: String::new(),
             article_images: images.iter().map(|s| s.to_string()).collect(),
-            comments: avatars
-                .iter()
-                .map(|a| Comment {
-                    avatar: Some(a.to_string()),
-                    ..Default::default()
-                })
-                .collect(),
+            avatars: avatars.iter().map(|s| s.to_string()).collect(),
+            comments: avatars.len(),
             comments_in_source: avatars.len(),
+            likes_recorded: false,
         }
     }
 
-    fn book(lessons: Vec<Lesson>) -> Book {
+    fn book(lessons: Vec<LessonOutline>) -> Book {
         Book {
             title: "b".into(),
             author: None,

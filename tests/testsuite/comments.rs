@@ -176,6 +176,18 @@ fn min_likes_on_a_column_without_likes_is_an_error() {
     assert!(!out.exists());
 }
 
+/// A column that records likes, none of them as many as asked: a book without comments, not
+/// the error meant for columns that record no likes at all.
+#[test]
+fn min_likes_above_every_comment_gives_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("b.epub");
+    let dir = crate::common::fixture("md-column");
+    let run = build_offline(&dir, &out, &["--min-likes", "100000"]);
+    assert_success(&run, "--min-likes above every comment");
+    assert_eq!(Book::open(&out).count_class("comment"), 0);
+}
+
 #[test]
 fn heading_says_how_many_were_chosen_and_the_most_liked_come_first() {
     let dir = crate::common::fixture("md-column");
