@@ -26,7 +26,7 @@ pub mod xhtml;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use time::OffsetDateTime;
 
@@ -92,6 +92,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     };
     timings.lap("cover");
     let output = output_path(config, &book.title);
+    let outlines: Vec<&LessonOutline> = book.front.iter().chain(&book.lessons).collect();
     let package = Package {
         title: &book.title,
         author: book.author.as_deref(),
@@ -102,7 +103,9 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         cover_image: &cover,
         chapters: chapters(&book),
         render: &|i| {
-            let lesson = spool.unpark(parked[i])?;
+            let lesson = spool
+                .unpark(parked[i])
+                .with_context(|| format!("cannot render `{}`", outlines[i].source.display()))?;
             Ok(render::chapter(&lesson, &images, &book.language))
         },
         assets: &images.assets,

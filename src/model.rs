@@ -45,8 +45,9 @@ impl LessonOutline {
     pub fn of(lesson: &Lesson, likes_recorded: bool) -> LessonOutline {
         let mut seen = HashSet::new();
         let avatars = (lesson.comments.iter())
-            .filter_map(|c| c.avatar.clone())
-            .filter(|a| seen.insert(a.clone()))
+            .filter_map(|c| c.avatar.as_deref())
+            .filter(|a| seen.insert(*a))
+            .map(str::to_owned)
             .collect();
         LessonOutline {
             source: lesson.source.clone(),

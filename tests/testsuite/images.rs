@@ -246,25 +246,17 @@ impl Book {
     /// The `src` of every `<img>` with this `alt` in the chapter, in document order, as paths
     /// inside the archive.
     fn images(&self, chapter: &str, alt: &str) -> Vec<String> {
-        let xhtml = self.text(&format!("EPUB/text/{chapter}.xhtml"));
-        let doc = roxmltree::Document::parse_with_options(
-            &xhtml,
-            roxmltree::ParsingOptions {
-                allow_dtd: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        doc.descendants()
-            .filter(|n| n.has_tag_name("img") && n.attribute("alt") == Some(alt))
-            .map(|n| {
-                let src = n.attribute("src").unwrap();
-                format!("EPUB/{}", src.strip_prefix("../").unwrap())
-            })
-            .collect()
+        self.img_paths(chapter, |n| {
+            n.has_tag_name("img") && n.attribute("alt") == Some(alt)
+        })
     }
 
     fn avatars(&self, chapter: &str) -> Vec<String> {
+        self.img_paths(chapter, |n| n.attribute("class") == Some("avatar"))
+    }
+
+    /// The `src` of every element of the chapter that `pick` picks, as paths inside the archive.
+    fn img_paths(&self, chapter: &str, pick: impl Fn(&roxmltree::Node) -> bool) -> Vec<String> {
         let xhtml = self.text(&format!("EPUB/text/{chapter}.xhtml"));
         let doc = roxmltree::Document::parse_with_options(
             &xhtml,
@@ -275,12 +267,10 @@ impl Book {
         )
         .unwrap();
         doc.descendants()
-            .filter(|n| n.attribute("class") == Some("avatar"))
+            .filter(|n| pick(n))
             .map(|n| {
-                format!(
-                    "EPUB/{}",
-                    n.attribute("src").unwrap().strip_prefix("../").unwrap()
-                )
+                let src = n.attribute("src").unwrap();
+                format!("EPUB/{}", src.strip_prefix("../").unwrap())
             })
             .collect()
     }
