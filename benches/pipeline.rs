@@ -67,6 +67,15 @@ fn lesson_benches(c: &mut Criterion) {
         group.bench_function("parse", |b| {
             b.iter(|| parse::from_text(black_box(&text), format, &file))
         });
+        // The same lesson with 20 times its comments: parsing should keep its throughput, which a
+        // cost per comment that grows with the lesson (once: counting lines from the start for
+        // each comment) would cut twentyfold.
+        let crowded = with_comments_repeated(&text, format, 20);
+        group.throughput(Throughput::Bytes(crowded.len() as u64));
+        group.bench_function("parse, comments x20", |b| {
+            b.iter(|| parse::from_text(black_box(&crowded), format, &file))
+        });
+        group.throughput(Throughput::Bytes(text.len() as u64));
         let (lesson, _) = parse::from_text(&text, format, &file);
         group.bench_function("sanitize+render", |b| {
             b.iter(|| {
@@ -77,6 +86,27 @@ fn lesson_benches(c: &mut Criterion) {
         });
         group.finish();
     }
+}
+
+/// `text` with its comment list repeated `times` times.
+fn with_comments_repeated(text: &str, format: Format, times: usize) -> String {
+    let first_item = match format {
+        Format::Html => text
+            .find("class=\"_2sjJGcOH_0\"")
+            .and_then(|marker| text[..marker].rfind("<li>")),
+        Format::Markdown => text
+            .find("精选留言")
+            .and_then(|heading| text[heading..].find("<li>").map(|i| heading + i)),
+    }
+    .expect("the benchmarked lesson has comments");
+    let list_end = text.rfind("</ul>").expect("the comment list is closed");
+    let items = &text[first_item..list_end];
+    format!(
+        "{}{}{}",
+        &text[..first_item],
+        items.repeat(times),
+        &text[list_end..]
+    )
 }
 
 fn image_benches(c: &mut Criterion) {

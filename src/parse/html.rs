@@ -11,7 +11,7 @@ use scraper::{ElementRef, Html, Selector};
 
 use super::{Parsed, escape_unknown_tags, text_of};
 use crate::model::{Comment, Reply, ReplyBy};
-use crate::text::line_of;
+use crate::text::LineCounter;
 
 /// Each comment is one `<div class="_2sjJGcOH_0">`; its presence identifies the format.
 pub(super) const COMMENT_ITEM_MARKER: &str = "class=\"_2sjJGcOH_0\"";
@@ -66,16 +66,17 @@ fn comment_list_start(text: &str) -> Option<usize> {
 fn comments(text: &str, at: usize, warnings: &mut Vec<(Option<usize>, String)>) -> Vec<Comment> {
     let doc = Html::parse_fragment(&crate::sanitize::limit_nesting(&text[at..]));
     // Item n of the parsed list is the n-th marker in the source: that gives its line.
-    let lines: Vec<usize> = text[at..]
+    let markers: Vec<usize> = text[at..]
         .match_indices(COMMENT_ITEM_MARKER)
-        .map(|(i, _)| line_of(text, at + i))
+        .map(|(i, _)| at + i)
         .collect();
+    let mut lines = LineCounter::new(text);
     let mut out = Vec::new();
     for (index, item) in doc.select(&SELECTORS.item).enumerate() {
         match comment(item) {
             Some(c) => out.push(c),
             None => warnings.push((
-                lines.get(index).copied(),
+                markers.get(index).map(|&offset| lines.line_of(offset)),
                 format!(
                     "comment {} is cut off or has no name and no text; left out",
                     index + 1

@@ -18,7 +18,7 @@ use regex::Regex;
 
 use super::{Parsed, escape_unknown_tags, plain_text};
 use crate::model::Comment;
-use crate::text::line_of;
+use crate::text::LineCounter;
 
 static BLOCK_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*<div><strong>精选留言\s*[（(]\s*\d*\s*[）)]\s*</strong></div>")
@@ -86,13 +86,14 @@ fn comments(
     warnings: &mut Vec<(Option<usize>, String)>,
 ) -> Vec<Comment> {
     let block = &text[block_at..];
+    let mut lines = LineCounter::new(text);
     let mut out = Vec::new();
     for (index, item) in ITEM.captures_iter(block).enumerate() {
         let body = item.get(1).expect("group 1 always takes part");
         match comment(body.as_str()) {
             Some(c) => out.push(c),
             None => warnings.push((
-                Some(line_of(text, block_at + body.start())),
+                Some(lines.line_of(block_at + body.start())),
                 format!("comment {} has no name or no text; left out", index + 1),
             )),
         }
