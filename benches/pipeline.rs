@@ -57,7 +57,8 @@ fn lessons() -> Vec<(&'static str, PathBuf, Format)> {
 fn lesson_benches(c: &mut Criterion) {
     for (name, path, format) in lessons() {
         let text = lessonpub::text::decode(&fs::read(&path).expect("lesson file"))
-            .expect("decodable lesson");
+            .expect("decodable lesson")
+            .text;
         let file = LessonFile {
             path: path.clone(),
             title: "bench".into(),

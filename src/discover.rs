@@ -283,11 +283,12 @@ fn chinese_number(s: &str) -> Option<u64> {
 // MkDocs columns
 
 fn mkdocs_column(dir: &Path, config_path: &Path) -> Result<Column> {
-    let text = fs::read(config_path)
+    let decoded = fs::read(config_path)
         .map_err(anyhow::Error::from)
         .and_then(|b| crate::text::decode(&b))
         .with_context(|| format!("cannot read `{}`", config_path.display()))?;
-    let docs = YamlLoader::load_from_str(&text).map_err(|e| {
+    let text = &decoded.text;
+    let docs = YamlLoader::load_from_str(text).map_err(|e| {
         anyhow::anyhow!(
             "`{}` line {}: not valid YAML: {}",
             config_path.display(),
@@ -320,6 +321,9 @@ fn mkdocs_column(dir: &Path, config_path: &Path) -> Result<Column> {
 
     let intro_name = site_name.as_ref().map(|s| format!("{s}.md"));
     let mut warnings = Vec::new();
+    if let Some(damage) = decoded.damage() {
+        warnings.push(Warning::in_file(config_path, None, damage));
+    }
     let mut front = None;
     let mut lessons = Vec::new();
     let mut listed = HashSet::new();

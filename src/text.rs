@@ -7,27 +7,73 @@
 use anyhow::{Result, bail};
 use encoding_rs::{Encoding, UTF_8};
 
+/// A file's text, and how many damaged UTF-8 sequences in it were shown as U+FFFD.
+#[derive(Debug)]
+pub struct Decoded {
+    pub text: String,
+    pub damaged: usize,
+}
+
+impl Decoded {
+    /// What to warn about when the text had to be repaired to be read.
+    pub fn damage(&self) -> Option<String> {
+        (self.damaged > 0).then(|| {
+            format!(
+                "{} damaged UTF-8 sequence(s) (a file cut off or garbled in copying?) shown \
+                 as `{}`",
+                self.damaged,
+                char::REPLACEMENT_CHARACTER
+            )
+        })
+    }
+}
+
 /// Decodes one file's bytes. `Err` says why the bytes are not text; the caller adds the file name.
-pub fn decode(bytes: &[u8]) -> Result<String> {
+pub fn decode(bytes: &[u8]) -> Result<Decoded> {
+    let mut damaged = 0;
     let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         decode_strict(encoding, &bytes[bom_len..])?
     } else if let Some(encoding) = utf16_without_bom(bytes) {
         decode_strict(encoding, bytes)?
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         text.to_owned()
-    } else {
+    } else if bytes.contains(&0) {
         // Invalid UTF-8 with NUL bytes is not a legacy text encoding either (none of them
         // uses NUL), so calling it binary beats guessing and printing mojibake.
-        if bytes.contains(&0) {
-            bail!("this is not a text file (it holds NUL bytes and is not valid UTF-8)");
-        }
+        bail!("this is not a text file (it holds NUL bytes and is not valid UTF-8)");
+    } else if let Some((text, damage)) = damaged_utf8(bytes) {
+        damaged = damage;
+        text
+    } else {
         let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         detector.feed(bytes, true);
         // No top-level-domain hint: `.cn` tips short Big5 text over to GBK mojibake.
         let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
         decode_strict(guess, bytes)?
     };
-    Ok(clean(&text))
+    Ok(Decoded {
+        text: clean(&text),
+        damaged,
+    })
+}
+
+/// UTF-8 with a little damage (cut off inside its last character, or a few bytes garbled in a
+/// bad copy) is still UTF-8, each damaged sequence shown as U+FFFD: when the only damage is a
+/// character cut off at the very end, or when intact multi-byte characters outnumber damaged
+/// sequences twenty to one. GBK or Big5 text read as UTF-8 is mostly damage, so it never
+/// passes and goes on to the legacy-encoding detector.
+fn damaged_utf8(bytes: &[u8]) -> Option<(String, usize)> {
+    let (mut intact, mut damaged) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        intact += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        damaged += usize::from(!chunk.invalid().is_empty());
+    }
+    let cut_off_at_end = damaged == 1
+        && std::str::from_utf8(bytes)
+            .err()
+            .is_some_and(|e| e.error_len().is_none());
+    (cut_off_at_end || damaged * 20 <= intact)
+        .then(|| (String::from_utf8_lossy(bytes).into_owned(), damaged))
 }
 
 /// UTF-16 saved without a BOM: markup and ASCII punctuation put a NUL in every other byte,
@@ -136,7 +182,7 @@ mod tests {
     #[test]
     fn utf8_with_bom_and_crlf_becomes_plain_lf_text() {
         let bytes = b"\xEF\xBB\xBF# t\r\n\r\nbody\rnext";
-        assert_eq!(decode(bytes).unwrap(), "# t\n\nbody\nnext");
+        assert_eq!(decode(bytes).unwrap().text, "# t\n\nbody\nnext");
     }
 
     #[test]
@@ -145,7 +191,7 @@ mod tests {
         for unit in "正文".encode_utf16() {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
-        assert_eq!(decode(&bytes).unwrap(), "正文");
+        assert_eq!(decode(&bytes).unwrap().text, "正文");
     }
 
     #[test]
@@ -153,8 +199,8 @@ mod tests {
         let text = "<p>正文 text</p>\n<h2>标题</h2>";
         let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
         let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
-        assert_eq!(decode(&le).unwrap(), text);
-        assert_eq!(decode(&be).unwrap(), text);
+        assert_eq!(decode(&le).unwrap().text, text);
+        assert_eq!(decode(&be).unwrap().text, text);
     }
 
     #[test]
@@ -162,7 +208,7 @@ mod tests {
         let (bytes, _, _) = encoding_rs::GB18030
             .encode("今天我们来聊一聊容器技术，😀 这是一个表情。希望你能喜欢这一讲的内容。");
         assert_eq!(
-            decode(&bytes).unwrap(),
+            decode(&bytes).unwrap().text,
             "今天我们来聊一聊容器技术，😀 这是一个表情。希望你能喜欢这一讲的内容。"
         );
     }
@@ -171,14 +217,14 @@ mod tests {
     fn big5_is_detected_and_decoded() {
         let text = "今天我們來聊聊容器技術，這是一個很重要的話題。";
         let (bytes, _, _) = encoding_rs::BIG5.encode(text);
-        assert_eq!(decode(&bytes).unwrap(), text);
+        assert_eq!(decode(&bytes).unwrap().text, text);
     }
 
     #[test]
     fn short_gbk_paragraph_is_detected() {
         let text = "<p>你好，我是作者。</p>";
         let (bytes, _, _) = encoding_rs::GBK.encode(text);
-        assert_eq!(decode(&bytes).unwrap(), text);
+        assert_eq!(decode(&bytes).unwrap().text, text);
     }
 
     #[test]
@@ -186,9 +232,35 @@ mod tests {
         let (bytes, _, _) =
             encoding_rs::GBK.encode("今天我和你分享的主题是容器，希望张老师能出新的课程。");
         assert_eq!(
-            decode(&bytes).unwrap(),
+            decode(&bytes).unwrap().text,
             "今天我和你分享的主题是容器，希望张老师能出新的课程。"
         );
+    }
+
+    #[test]
+    fn utf8_cut_off_inside_its_last_character_stays_utf8() {
+        let text = "你好，我是作者。";
+        let bytes = &text.as_bytes()[..text.len() - 1];
+        let decoded = decode(bytes).unwrap();
+        assert_eq!(decoded.text, "你好，我是作者\u{FFFD}");
+        assert_eq!(decoded.damaged, 1);
+        assert!(decoded.damage().unwrap().contains("1 damaged"));
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_stays_utf8() {
+        let mut bytes = "今天我和你分享的主题是容器，希望张老师能出新的课程。"
+            .repeat(2)
+            .into_bytes();
+        bytes.insert(30, 0xff);
+        let decoded = decode(&bytes).unwrap();
+        assert!(decoded.text.starts_with("今天我和你"), "{}", decoded.text);
+        assert_eq!(decoded.damaged, 1);
+    }
+
+    #[test]
+    fn intact_text_reports_no_damage() {
+        assert!(decode("正文".as_bytes()).unwrap().damage().is_none());
     }
 
     #[test]

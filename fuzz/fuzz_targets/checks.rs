@@ -8,9 +8,10 @@ use lessonpub::xhtml::Writer;
 
 /// Bytes -> decode -> parse as `format` -> sanitize -> render a chapter, which must be safe XML.
 pub fn lesson(data: &[u8], format: Format) {
-    let Ok(text) = lessonpub::text::decode(data) else {
+    let Ok(decoded) = lessonpub::text::decode(data) else {
         return;
     };
+    let text = decoded.text;
     let file = LessonFile {
         path: "01 | fuzz.md".into(),
         title: "01 | fuzz".into(),

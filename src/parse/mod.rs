@@ -49,9 +49,13 @@ pub fn lesson(file: &LessonFile) -> Result<(Lesson, Vec<Warning>)> {
     }
     let bytes =
         fs::read(path).with_context(|| format!("cannot read lesson `{}`", path.display()))?;
-    let text = crate::text::decode(&bytes)
+    let decoded = crate::text::decode(&bytes)
         .with_context(|| format!("cannot read lesson `{}`", path.display()))?;
-    Ok(from_text(&text, detect(&text), file))
+    let (lesson, mut warnings) = from_text(&decoded.text, detect(&decoded.text), file);
+    if let Some(damage) = decoded.damage() {
+        warnings.insert(0, Warning::in_file(path, None, damage));
+    }
+    Ok((lesson, warnings))
 }
 
 /// Parses the (decoded) text of `file` as `format`. Never fails: what cannot be read is left out

@@ -212,3 +212,26 @@ fn the_book_is_readable_by_all_like_a_saved_file() {
         0o644
     );
 }
+
+#[test]
+fn a_lesson_cut_off_inside_a_character_is_still_read_as_utf8() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = tmp.path().join("cut");
+    fs::create_dir(&column).unwrap();
+    let text = "你好，我是作者。\n\n正文第一段，然后文件在字中间断了。";
+    fs::write(
+        column.join("01 | 截断.md"),
+        &text.as_bytes()[..text.len() - 2],
+    )
+    .unwrap();
+    let out = tmp.path().join("cut.epub");
+    let run = build_offline(&column, &out, &[]);
+    assert_success(&run, "cut-off lesson");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("01 | 截断.md") && stderr.contains("1 damaged UTF-8 sequence"),
+        "the damage is reported with the file: {stderr}"
+    );
+    let lesson = chapter(&Book::open(&out), "截断");
+    assert!(lesson.contains("你好，我是作者。"), "not read as mojibake");
+}
