@@ -82,10 +82,36 @@ const TAGS: &[&str] = &[
 ];
 
 /// Elements removed together with their content (ammonia keeps the text of other removed tags).
-const DROP_WITH_CONTENT: &[&str] = &[
-    "script", "style", "title", "template", "noscript", "iframe", "object", "embed", "applet",
-    "svg", "math", "select", "textarea", "button", "audio", "video", "canvas", "map", "head",
-    "frameset", "noframes",
+/// Besides scripts and styles these are fallbacks, form controls and drawings, whose text means
+/// nothing without them, and the elements whose content HTML reads as raw text (`xmp`,
+/// `plaintext`, `textarea`, `title`, `noembed`, …): kept, their content would show the markup
+/// inside them, attack strings included, as visible text. DOMPurify's `FORBID_CONTENTS` makes
+/// the same choice.
+pub(crate) const DROP_WITH_CONTENT: &[&str] = &[
+    "script",
+    "style",
+    "title",
+    "template",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "select",
+    "textarea",
+    "button",
+    "audio",
+    "video",
+    "canvas",
+    "map",
+    "head",
+    "frameset",
+    "noframes",
+    "noembed",
+    "xmp",
+    "plaintext",
 ];
 
 /// Sanitizes one article.
@@ -227,15 +253,9 @@ fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<Strin
                 || !has_scheme(value);
             (scheme_ok && !value.is_empty()).then(|| value.to_owned())
         }
-        ("a", "href") => {
-            let lower = value.to_ascii_lowercase();
-            // Links inside the book are not resolved, so relative and fragment links would
-            // point nowhere; the text stays, the link goes.
-            (lower.starts_with("http://")
-                || lower.starts_with("https://")
-                || lower.starts_with("mailto:"))
-            .then(|| value.to_owned())
-        }
+        // Links inside the book are not resolved, so relative and fragment links would point
+        // nowhere; the text stays, the link goes.
+        ("a", "href") => web_link(value),
         ("ol", "start") => value.parse::<i64>().ok().map(|n| n.to_string()),
         ("ol", "reversed") => Some("reversed".to_owned()),
         ("td" | "th", "colspan" | "rowspan") => value
@@ -245,6 +265,37 @@ fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<Strin
             .map(|n| n.to_string()),
         _ => Some(value.to_owned()),
     }
+}
+
+/// An `http`, `https` or `mailto` link written as a URL that every reader, and EPUBCheck (which
+/// checks by RFC 3986, RSC-020), accepts: parsed and written out as browsers do (tabs and
+/// newlines dropped, spaces, quotes and non-ASCII percent-encoded), then the characters that
+/// browsers leave alone but RFC 3986 forbids (`|`, `^`, `[`, a `%` that starts no escape, …)
+/// encoded too. `None` for anything else, or for no URL at all.
+fn web_link(value: &str) -> Option<String> {
+    let url = url::Url::parse(value).ok()?;
+    if !matches!(url.scheme(), "http" | "https" | "mailto") {
+        return None;
+    }
+    // The host is left as the URL parser wrote it: `[` and `]` are legal around an IPv6 address.
+    let (head, tail) = url
+        .as_str()
+        .split_at(url[..url::Position::BeforePath].len());
+    let mut out = String::with_capacity(url.as_str().len());
+    out.push_str(head);
+    let bytes = tail.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape_start = b == b'%'
+            && bytes.len() > i + 2
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit();
+        if escape_start || b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'()*+,;=".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(out)
 }
 
 /// Whether a URL starts with a scheme (`x:`), as opposed to a relative path.
@@ -293,6 +344,48 @@ mod tests {
         }
         let out = article("<a href=\"https://kubernetes.io/\">正常链接</a>");
         assert_eq!(out.html, "<a href=\"https://kubernetes.io/\">正常链接</a>");
+    }
+
+    #[test]
+    fn links_become_urls_that_rfc_3986_accepts() {
+        for (href, written) in [
+            (
+                "https://ok.example/&quot; onmouseover=&quot;alert(1)",
+                "https://ok.example/%22%20onmouseover=%22alert(1)",
+            ),
+            (
+                "https://例子.测试/路径?q=a b#片段",
+                "https://xn--fsqu00a.xn--0zwm56d/%E8%B7%AF%E5%BE%84?q=a%20b#%E7%89%87%E6%AE%B5",
+            ),
+            (
+                "https://a.example/x|y^z[1]%zz",
+                "https://a.example/x%7Cy%5Ez%5B1%5D%25zz",
+            ),
+            ("https://[::1]:8080/a%20b", "https://[::1]:8080/a%20b"),
+            ("HTTPS://Kubernetes.IO", "https://kubernetes.io/"),
+            (
+                "mailto:a@b.example?subject=你好 吗",
+                "mailto:a@b.example?subject=%E4%BD%A0%E5%A5%BD%20%E5%90%97",
+            ),
+        ] {
+            let out = article(&format!("<a href=\"{href}\">链接</a>"));
+            assert_eq!(
+                out.html,
+                format!("<a href=\"{written}\">链接</a>"),
+                "{href}"
+            );
+        }
+        let out = article("<a href=\"https://\">无网址</a>");
+        assert_eq!(out.html, "<a>无网址</a>");
+    }
+
+    #[test]
+    fn raw_text_elements_go_with_their_content() {
+        let out = article(
+            "<p>前</p><xmp><img src=x onerror=alert(1)></xmp><noembed><b onclick=x>y</b></noembed>\
+             <textarea><script>alert(1)</script></textarea><plaintext><a href=\"javascript:x\">z",
+        );
+        assert_eq!(out.html, "<p>前</p>");
     }
 
     #[test]

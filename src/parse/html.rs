@@ -204,7 +204,8 @@ mod tests {
     fn hostile_comment_markup_is_reduced_to_text() {
         let parsed = parse(&page(&[item(
             "<b onmouseover=alert(1)>攻击者</b>",
-            "评论<script>alert(2)</script><img src=x onerror=alert(3)>内容",
+            "评论<script>alert(2)</script><img src=x onerror=alert(3)><xmp><b onclick=x>\
+             </xmp><textarea><i onclick=y></textarea>内容",
             "<p class=\"_3KxQPN3V_0\">作者回复: <a href=\"javascript:void(0)\">回复</a></p>",
         )]));
         let c = &parsed.comments[0];

@@ -112,7 +112,8 @@ pub fn detect(text: &str) -> Format {
 }
 
 /// The text of an HTML fragment as a reader sees it: entities decoded, `<br>` and block ends as
-/// line breaks, the content of scripts and styles left out.
+/// line breaks, the content of scripts, styles and the other elements the sanitizer drops with
+/// their content left out.
 pub(crate) fn plain_text(fragment: &str) -> String {
     let doc = Html::parse_fragment(&crate::sanitize::limit_nesting(fragment));
     text_of(doc.root_element())
@@ -127,7 +128,7 @@ pub(crate) fn text_of(element: scraper::ElementRef<'_>) -> String {
             Edge::Open(node) => match node.value() {
                 Node::Text(t) if hidden_depth == 0 => out.push_str(&t.text),
                 Node::Element(el) => match el.name() {
-                    "script" | "style" | "template" | "title" => hidden_depth += 1,
+                    name if hidden(name) => hidden_depth += 1,
                     "br" if hidden_depth == 0 => out.push('\n'),
                     _ => {}
                 },
@@ -136,7 +137,7 @@ pub(crate) fn text_of(element: scraper::ElementRef<'_>) -> String {
             Edge::Close(node) => {
                 if let Node::Element(el) = node.value() {
                     match el.name() {
-                        "script" | "style" | "template" | "title" => hidden_depth -= 1,
+                        name if hidden(name) => hidden_depth -= 1,
                         "p" | "div" | "li" if hidden_depth == 0 && !out.ends_with('\n') => {
                             out.push('\n')
                         }
@@ -147,6 +148,12 @@ pub(crate) fn text_of(element: scraper::ElementRef<'_>) -> String {
         }
     }
     out.trim().to_owned()
+}
+
+/// Whether the text inside an element `name` is left out of comment text, as the sanitizer
+/// leaves it out of articles.
+fn hidden(name: &str) -> bool {
+    crate::sanitize::DROP_WITH_CONTENT.contains(&name)
 }
 
 /// Turns tags that are no HTML element and carry no attribute (`<uuid>`, `<num>`, an unclosed
