@@ -69,11 +69,26 @@ fn is_lesson_name(name: &str) -> bool {
     let Some((stem, ext)) = lower.rsplit_once('.') else {
         return false;
     };
+    // The files that come with a folder rather than a course (README, LICENSE, ...), in any
+    // case and with any suffix (`README_CN.md`, `LICENSE-MIT.txt`).
+    const NOT_LESSONS: &[&str] = &[
+        "readme",
+        "summary",
+        "license",
+        "licence",
+        "copying",
+        "changelog",
+        "contributing",
+        "authors",
+    ];
+    let first_word = stem
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
     !stem.is_empty()
         && !lower.starts_with('.')
         && LESSON_EXTENSIONS.contains(&ext)
-        && !stem.starts_with("readme")
-        && !stem.starts_with("summary")
+        && !NOT_LESSONS.contains(&first_word)
 }
 
 fn file_title(path: &Path) -> String {
@@ -538,13 +553,18 @@ mod tests {
     fn readme_hidden_and_other_files_are_not_lessons() {
         let got = order(&[
             "README.md",
+            "README_CN.md",
+            "LICENSE.txt",
+            "LICENSE-MIT.md",
+            "CHANGELOG.md",
+            "Licensing 101.md",
             ".hidden.md",
             "cover.png",
             "notes.txt",
             "01.html",
             "lessonpub.toml",
         ]);
-        assert_eq!(got, ["01.html", "notes.txt"]);
+        assert_eq!(got, ["01.html", "Licensing 101.md", "notes.txt"]);
     }
 
     #[test]

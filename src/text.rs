@@ -31,26 +31,58 @@ impl Decoded {
 /// Decodes one file's bytes. `Err` says why the bytes are not text; the caller adds the file name.
 pub fn decode(bytes: &[u8]) -> Result<Decoded> {
     let mut damaged = 0;
-    let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        decode_strict(encoding, &bytes[bom_len..])?
+    // Control characters tell binary data from text. Real text in a legacy encoding holds next
+    // to none, while binary data read as one is full of them, so text whose encoding was
+    // guessed may be at most 1/20 control characters. UTF-8 and text with a BOM are known to
+    // be text and may hold any number (they are dropped below), as long as some text is left:
+    // a file of NULs (zeroed by a crash, say) is valid UTF-8 too.
+    let (text, max_control_share) = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        (decode_strict(encoding, &bytes[bom_len..])?, None)
     } else if let Some(encoding) = utf16_without_bom(bytes) {
-        decode_strict(encoding, bytes)?
+        (decode_strict(encoding, bytes)?, Some(20))
     } else if let Ok(text) = std::str::from_utf8(bytes) {
-        text.to_owned()
+        (text.to_owned(), None)
+    } else if let Some(kind) =
+        infer::get(bytes).filter(|kind| kind.matcher_type() != infer::MatcherType::Text)
+    {
+        bail!(
+            "this is not a text file: its bytes are those of a `{}` file ({})",
+            kind.extension(),
+            kind.mime_type()
+        );
     } else if bytes.contains(&0) {
         // Invalid UTF-8 with NUL bytes is not a legacy text encoding either (none of them
         // uses NUL), so calling it binary beats guessing and printing mojibake.
         bail!("this is not a text file (it holds NUL bytes and is not valid UTF-8)");
     } else if let Some((text, damage)) = damaged_utf8(bytes) {
         damaged = damage;
-        text
+        (text, None)
     } else {
         let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         detector.feed(bytes, true);
         // No top-level-domain hint: `.cn` tips short Big5 text over to GBK mojibake.
         let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-        decode_strict(guess, bytes)?
+        (decode_strict(guess, bytes)?, Some(20))
     };
+    let (mut chars, mut controls, mut visible) = (0usize, 0usize, false);
+    for c in text.chars() {
+        chars += 1;
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}') {
+            controls += 1;
+        } else {
+            visible |= !c.is_whitespace();
+        }
+    }
+    let too_many = match max_control_share {
+        Some(share) => controls * share > chars,
+        None => !visible,
+    };
+    if controls > 0 && too_many {
+        bail!(
+            "this is not a text file ({controls} of its {chars} characters are control \
+             characters)"
+        );
+    }
     Ok(Decoded {
         text: clean(&text),
         damaged,
@@ -261,6 +293,33 @@ mod tests {
     #[test]
     fn intact_text_reports_no_damage() {
         assert!(decode("正文".as_bytes()).unwrap().damage().is_none());
+    }
+
+    #[test]
+    fn known_binary_formats_are_named() {
+        let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj";
+        let err = decode(pdf).unwrap_err().to_string();
+        assert!(err.contains("`pdf` file"), "{err}");
+        let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00";
+        let err = decode(gzip).unwrap_err().to_string();
+        assert!(err.contains("`gz` file"), "{err}");
+    }
+
+    #[test]
+    fn text_of_control_characters_is_refused_but_a_few_are_dropped() {
+        let err = decode(&[0u8; 7]).unwrap_err().to_string();
+        assert!(err.contains("7 of its 7 characters"), "{err}");
+        // Binary read as UTF-16 is Latin-1 letters and C1 controls, not text.
+        let utf16ish: Vec<u8> = (0..400u32)
+            .flat_map(|i| [0x80 + (i * 37 % 0x7f) as u8, 0])
+            .collect();
+        assert!(decode(&utf16ish).is_err());
+        assert_eq!(
+            decode("正文\u{1}含有\u{b}非法\u{1f}字符\u{0}。".as_bytes())
+                .unwrap()
+                .text,
+            "正文含有非法字符。"
+        );
     }
 
     #[test]
