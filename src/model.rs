@@ -64,6 +64,7 @@ impl LessonOutline {
 /// One lesson file: the article followed by the readers' comments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lesson {
+    #[serde(with = "os_path")]
     pub source: PathBuf,
     pub title: String,
     /// Untrusted HTML from the parser; clean HTML once `sanitize` has run.
@@ -131,4 +132,21 @@ pub struct Asset {
     pub book_path: String,
     pub media_type: &'static str,
     pub bytes: Vec<u8>,
+}
+
+/// A path in serde's form for OS strings, so that a lesson whose file name is not UTF-8 (saved
+/// on a GBK system, say) survives the spool: serde's form for `PathBuf` refuses such names.
+mod os_path {
+    use std::ffi::OsString;
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+        path.as_os_str().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
+        OsString::deserialize(deserializer).map(PathBuf::from)
+    }
 }

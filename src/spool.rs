@@ -127,6 +127,17 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_file_name_that_is_not_utf8_comes_back() {
+        use std::os::unix::ffi::OsStrExt;
+        let spool = Spool::new().unwrap();
+        let mut gbk_named = lesson(1);
+        gbk_named.source = std::ffi::OsStr::from_bytes(b"01 | \xc4\xe3\xba\xc3.md").into();
+        let parked = spool.park(&gbk_named).unwrap();
+        assert_eq!(spool.unpark(parked).unwrap(), gbk_named);
+    }
+
     #[test]
     fn a_damaged_spool_is_an_error_not_a_panic() {
         let spool = Spool::new().unwrap();
