@@ -235,3 +235,20 @@ fn a_lesson_cut_off_inside_a_character_is_still_read_as_utf8() {
     let lesson = chapter(&Book::open(&out), "截断");
     assert!(lesson.contains("你好，我是作者。"), "not read as mojibake");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_lesson_whose_file_name_is_not_utf8_builds() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let column = tmp.path().join("gbk-names");
+    fs::create_dir(&column).unwrap();
+    // `01 | 你好.md` saved on a GBK system.
+    let name = std::ffi::OsStr::from_bytes(b"01 | \xc4\xe3\xba\xc3.md");
+    fs::write(column.join(name), "# 标题\n\n正文在这里。").unwrap();
+    let out = tmp.path().join("gbk-names.epub");
+    let book = build(&column, &out, &[]);
+    assert_eq!(book.nav().len(), 1);
+    assert!(book.xhtml().iter().any(|(_, x)| x.contains("正文在这里。")));
+    assert_epubcheck_clean(&out);
+}
