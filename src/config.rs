@@ -4,7 +4,6 @@
 //! Precedence: a flag on the command line, then the settings file (`--config FILE`, else
 //! `lessonpub.toml` in the column folder), then the default.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -223,7 +222,9 @@ struct FileConfig {
 
 impl FileConfig {
     fn load(path: &Path) -> Result<Self> {
-        let text = fs::read_to_string(path)
+        // Any real settings file is a few hundred bytes.
+        let text = crate::files::read_regular(path, 1 << 20)
+            .and_then(|bytes| Ok(String::from_utf8(bytes)?))
             .with_context(|| format!("cannot read settings file `{}`", path.display()))?;
         toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|span| crate::text::line_of(&text, span.start));
@@ -322,7 +323,7 @@ mod tests {
     fn load(text: &str) -> Result<FileConfig> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CONFIG_FILE_NAME);
-        fs::write(&path, text).unwrap();
+        std::fs::write(&path, text).unwrap();
         FileConfig::load(&path)
     }
 

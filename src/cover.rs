@@ -23,12 +23,15 @@ static FONT: &[u8] = include_bytes!("../assets/fonts/cover-font.otf");
 /// 1600x2560, far more than any library view shows).
 const MAX_USER_COVER: (u32, u32) = (1600, 2560);
 
+/// A cover image file larger than this is refused rather than read (a phone photo is 10 MB).
+const MAX_COVER_FILE_BYTES: u64 = 64 << 20;
+
 /// The user's cover image (`--cover`). JPEG and PNG within the size limit are embedded as they
 /// are; anything else is decoded (by its bytes, not its name), scaled to fit and re-encoded.
 pub fn from_file(path: &std::path::Path) -> anyhow::Result<Asset> {
     use anyhow::Context;
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read cover image `{}`", path.display()))?;
+    let bytes = crate::files::read_regular(path, MAX_COVER_FILE_BYTES)
+        .with_context(|| format!("cannot use cover image `{}`", path.display()))?;
     let unreadable = || {
         format!(
             "cover image `{}` is not a picture lessonpub can read (JPEG, PNG, WebP, GIF, BMP)",

@@ -298,8 +298,8 @@ fn chinese_number(s: &str) -> Option<u64> {
 // MkDocs columns
 
 fn mkdocs_column(dir: &Path, config_path: &Path) -> Result<Column> {
-    let decoded = fs::read(config_path)
-        .map_err(anyhow::Error::from)
+    // Any real mkdocs.yml is a few kilobytes.
+    let decoded = crate::files::read_regular(config_path, 1 << 20)
         .and_then(|b| crate::text::decode(&b))
         .with_context(|| format!("cannot read `{}`", config_path.display()))?;
     let text = &decoded.text;

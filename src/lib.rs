@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod cover;
 pub mod discover;
+pub mod files;
 pub mod images;
 pub mod interrupt;
 pub mod model;

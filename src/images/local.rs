@@ -4,7 +4,6 @@
 //! the canonical column folder, so neither `../../etc/passwd`, an absolute path, nor a symlink
 //! pointing out of the column can pull a file from elsewhere into a book.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -14,21 +13,7 @@ use super::source::percent_decode;
 /// Reads the image at `path` (the lesson folder joined with the `src` as written), at most
 /// `max_bytes`. `column` must be canonical.
 pub fn read(column: &Path, path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
-    let file = resolve(column, path)?;
-    let handle = std::fs::File::open(&file)
-        .map_err(|e| anyhow::anyhow!("cannot open `{}`: {e}", file.display()))?;
-    let mut bytes = Vec::new();
-    handle
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?;
-    if bytes.len() as u64 > max_bytes {
-        bail!(
-            "the file is larger than the {} MiB allowed",
-            max_bytes >> 20
-        );
-    }
-    Ok(bytes)
+    crate::files::read_regular(&resolve(column, path)?, max_bytes)
 }
 
 /// The canonical file `path` names, if it is a file inside `column`. A path written with
