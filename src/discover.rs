@@ -5,12 +5,13 @@
 //! other folder holds one lesson per file, ordered from the file names: 开篇词 first, numbered
 //! lessons in numeric order, unnumbered extras after them, closing pieces last.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::parser::{Event, EventReceiver, Parser};
+use yaml_rust2::{ScanError, Yaml, YamlLoader};
 
 use crate::report::Warning;
 
@@ -297,20 +298,74 @@ fn chinese_number(s: &str) -> Option<u64> {
 // ---------------------------------------------------------------------------------------------
 // MkDocs columns
 
+/// Most values a mkdocs.yml may stand for with its aliases expanded. A real one has a few
+/// hundred; nine aliases of nine aliases of … (a "billion laughs") would expand to billions in
+/// memory, as the YAML loader copies each alias.
+const MAX_YAML_VALUES: usize = 100_000;
+
+/// How many values a YAML stream stands for with every alias expanded, counted from the
+/// parser's events without expanding anything.
+#[derive(Default)]
+struct ExpandedSize {
+    /// The collections open now: their anchor (0 for none) and their size so far.
+    open: Vec<(usize, usize)>,
+    /// The size of each anchored value, by anchor.
+    anchored: HashMap<usize, usize>,
+    total: usize,
+}
+
+impl EventReceiver for ExpandedSize {
+    fn on_event(&mut self, event: Event) {
+        let (anchor, size) = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.open.push((anchor, 1));
+                return;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match self.open.pop() {
+                Some(closed) => closed,
+                None => return,
+            },
+            Event::Scalar(_, _, anchor, _) => (anchor, 1),
+            Event::Alias(anchor) => (0, self.anchored.get(&anchor).copied().unwrap_or(1)),
+            _ => return,
+        };
+        if anchor > 0 {
+            self.anchored.insert(anchor, size);
+        }
+        let into = match self.open.last_mut() {
+            Some((_, open)) => open,
+            None => &mut self.total,
+        };
+        *into = into.saturating_add(size);
+    }
+}
+
 fn mkdocs_column(dir: &Path, config_path: &Path) -> Result<Column> {
     // Any real mkdocs.yml is a few kilobytes.
     let decoded = crate::files::read_regular(config_path, 1 << 20)
         .and_then(|b| crate::text::decode(&b))
         .with_context(|| format!("cannot read `{}`", config_path.display()))?;
     let text = &decoded.text;
-    let docs = YamlLoader::load_from_str(text).map_err(|e| {
+    let invalid = |e: ScanError| {
         anyhow::anyhow!(
             "`{}` line {}: not valid YAML: {}",
             config_path.display(),
             e.marker().line(),
             e.info()
         )
-    })?;
+    };
+    let mut size = ExpandedSize::default();
+    Parser::new_from_str(text)
+        .load(&mut size, true)
+        .map_err(invalid)?;
+    if size.total > MAX_YAML_VALUES {
+        bail!(
+            "`{}` stands for more than {MAX_YAML_VALUES} values once its aliases (`*name`) are \
+             expanded, which no MkDocs config needs; is it really one?",
+            config_path.display()
+        );
+    }
+    let docs = YamlLoader::load_from_str(text).map_err(invalid)?;
     let config = docs.into_iter().next().unwrap_or(Yaml::Null);
     let site_name = config["site_name"]
         .as_str()
@@ -565,6 +620,29 @@ mod tests {
             "lessonpub.toml",
         ]);
         assert_eq!(got, ["01.html", "Licensing 101.md", "notes.txt"]);
+    }
+
+    #[test]
+    fn yaml_aliases_that_expand_to_billions_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("docs")).unwrap();
+        fs::write(dir.path().join("docs/01.md"), "正文").unwrap();
+        let mut yaml = String::from("site_name: X\nnav:\n  - 01.md\na0: &a0 [lol, lol, lol]\n");
+        for i in 1..30 {
+            let prev = format!("*a{}", i - 1);
+            yaml.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 9].join(", ")
+            ));
+        }
+        fs::write(dir.path().join("mkdocs.yml"), yaml).unwrap();
+        let err = column(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("aliases"), "{err}");
+
+        // A few aliases, as a hand-written config may use, are fine.
+        let yaml = "site_name: X\nnav:\n  - 01.md\nextra: &e {a: 1}\nmore: *e\n";
+        fs::write(dir.path().join("mkdocs.yml"), yaml).unwrap();
+        assert_eq!(column(dir.path()).unwrap().lessons.len(), 1);
     }
 
     #[test]
