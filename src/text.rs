@@ -146,7 +146,9 @@ fn decode_strict(encoding: &'static Encoding, bytes: &[u8]) -> Result<String> {
     }
 }
 
-/// Normalizes CRLF and lone CR to LF and drops the characters XML forbids.
+/// Normalizes CRLF and lone CR to LF and drops the characters XML forbids, and byte order marks
+/// left inside the text by joining files (invisible, they would break search and copy of the
+/// word they sit in).
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -155,6 +157,7 @@ pub fn clean(text: &str) -> String {
             // CRLF becomes the LF that follows; a lone CR becomes LF.
             '\r' if chars.peek() == Some(&'\n') => {}
             '\r' => out.push('\n'),
+            '\u{FEFF}' => {}
             c if is_xml_char(c) => out.push(c),
             _ => {}
         }
@@ -333,6 +336,7 @@ mod tests {
     fn characters_xml_forbids_are_dropped() {
         let text = "正文\u{1}含有\u{b}非法\u{1f}字符\u{0}。\u{FFFE}\u{8}";
         assert_eq!(clean(text), "正文含有非法字符。");
+        assert_eq!(clean("kubect\u{FEFF}l get pods"), "kubectl get pods");
     }
 
     #[test]
