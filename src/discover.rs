@@ -14,6 +14,7 @@ use yaml_rust2::parser::{Event, EventReceiver, Parser};
 use yaml_rust2::{ScanError, Yaml, YamlLoader};
 
 use crate::report::Warning;
+use crate::text::has_visible;
 
 /// Extensions of files that can hold a lesson (the format is detected from the content).
 pub const LESSON_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm", "txt"];
@@ -46,11 +47,22 @@ pub fn column(dir: &Path) -> Result<Column> {
         );
     }
     let mkdocs = dir.join("mkdocs.yml");
-    let column = if mkdocs.is_file() {
+    let mut column = if mkdocs.is_file() {
         mkdocs_column(dir, &mkdocs)?
     } else {
         plain_column(dir)?
     };
+    // A title of nothing visible (a file named `　.md`, a `site_name` of control characters)
+    // would leave an empty title in the book, which EPUBCheck refuses.
+    column.title = column.title.filter(|t| has_visible(t));
+    if let Some(front) = column.front.as_mut().filter(|f| !has_visible(&f.title)) {
+        front.title = "前言".to_owned();
+    }
+    for (i, lesson) in column.lessons.iter_mut().enumerate() {
+        if !has_visible(&lesson.title) {
+            lesson.title = format!("第 {} 课", i + 1);
+        }
+    }
     if column.lessons.is_empty() {
         bail!(
             "no lesson files in `{}` (looked for {} files)",
@@ -643,6 +655,22 @@ mod tests {
         let yaml = "site_name: X\nnav:\n  - 01.md\nextra: &e {a: 1}\nmore: *e\n";
         fs::write(dir.path().join("mkdocs.yml"), yaml).unwrap();
         assert_eq!(column(dir.path()).unwrap().lessons.len(), 1);
+    }
+
+    #[test]
+    fn titles_of_nothing_visible_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["01 | 正常.md", "\u{3000}.md", "\u{1}\u{2}.md"] {
+            fs::write(dir.path().join(name), "正文").unwrap();
+        }
+        let titles: Vec<String> = column(dir.path())
+            .unwrap()
+            .lessons
+            .into_iter()
+            .map(|l| l.title)
+            .collect();
+        assert!(titles.iter().all(|t| has_visible(t)), "{titles:?}");
+        assert!(titles.contains(&"01 | 正常".to_owned()), "{titles:?}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Ctrl-C during a build: remove the half-written book, then exit with 130 as shells expect.
+//! Ctrl-C (or SIGTERM, which `timeout` and service managers send, or SIGHUP) during a build:
+//! remove the half-written book, then exit with 130 as shells expect.
 //!
 //! A temporary file is deleted when it is dropped, but an interrupt ends the process without
 //! running destructors; the handler removes the files that are registered here instead.

@@ -230,13 +230,16 @@ fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {
     config
         .title
         .clone()
+        .filter(|t| text::has_visible(t))
         .or_else(|| column_title.map(str::to_owned))
         .or_else(|| {
             let dir = config
                 .input
                 .canonicalize()
                 .unwrap_or_else(|_| config.input.clone());
-            dir.file_name().map(|n| n.to_string_lossy().into_owned())
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .filter(|t| text::has_visible(t))
         })
         .unwrap_or_else(|| "lessons".to_owned())
 }

@@ -162,9 +162,8 @@ pub const MAX_DEPTH: usize = 256;
 /// text. Elements whose end tag HTML implies (`p`, `li`, `td`, …) and void elements do not nest
 /// when repeated, so they are not counted.
 pub fn limit_nesting(html: &str) -> Cow<'_, str> {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>").expect("valid regex")
-    });
+    static TAG: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>").expect("valid regex"));
     // Cheap exit for the common case: not even MAX_DEPTH tags in the whole text.
     if html.matches('<').count() <= MAX_DEPTH {
         return Cow::Borrowed(html);
@@ -175,7 +174,9 @@ pub fn limit_nesting(html: &str) -> Cow<'_, str> {
     for caps in TAG.captures_iter(html) {
         let whole = caps.get(0).expect("group 0 always takes part");
         let name = caps[2].to_ascii_lowercase();
-        if is_void_or_implied_end(&name) || &caps[3] == "/" {
+        // `<div/>` opens a `div` in HTML (only void elements ignore the slash), so a self-closing
+        // tag counts like any start tag: 100,000 `<div/>` nest as deep as 100,000 `<div>`.
+        if is_void_or_implied_end(&name) {
             continue;
         }
         let drop = if &caps[1] == "/" {
@@ -274,7 +275,15 @@ fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<Strin
 /// encoded too. `None` for anything else, or for no URL at all.
 fn web_link(value: &str) -> Option<String> {
     let url = url::Url::parse(value).ok()?;
-    if !matches!(url.scheme(), "http" | "https" | "mailto") {
+    let usable = match url.scheme() {
+        "mailto" => !url.path().is_empty(),
+        // `e..com` parses, but a host with an empty label is no host RFC 3986 knows.
+        "http" | "https" => url
+            .host_str()
+            .is_some_and(|host| !host.trim_end_matches('.').split('.').any(str::is_empty)),
+        _ => false,
+    };
+    if !usable {
         return None;
     }
     // The host is left as the URL parser wrote it: `[` and `]` are legal around an IPv6 address.
@@ -284,12 +293,20 @@ fn web_link(value: &str) -> Option<String> {
     let mut out = String::with_capacity(url.as_str().len());
     out.push_str(head);
     let bytes = tail.as_bytes();
+    let mut in_fragment = false;
     for (i, &b) in bytes.iter().enumerate() {
         let escape_start = b == b'%'
             && bytes.len() > i + 2
             && bytes[i + 1].is_ascii_hexdigit()
             && bytes[i + 2].is_ascii_hexdigit();
-        if escape_start || b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'()*+,;=".contains(&b) {
+        // The first `#` starts the fragment; any later one is a character of it.
+        let fragment_start = b == b'#' && !in_fragment;
+        in_fragment |= fragment_start;
+        if escape_start
+            || fragment_start
+            || b.is_ascii_alphanumeric()
+            || b"-._~:/?@!$&'()*+,;=".contains(&b)
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -375,8 +392,12 @@ mod tests {
                 "{href}"
             );
         }
-        let out = article("<a href=\"https://\">无网址</a>");
-        assert_eq!(out.html, "<a>无网址</a>");
+        for no_url in ["https://", "mailto:", "https://e..com/"] {
+            let out = article(&format!("<a href=\"{no_url}\">无网址</a>"));
+            assert_eq!(out.html, "<a>无网址</a>", "{no_url}");
+        }
+        let out = article("<a href=\"https://e.com/#a#b\">片段</a>");
+        assert_eq!(out.html, "<a href=\"https://e.com/#a%23b\">片段</a>");
     }
 
     #[test]
@@ -438,6 +459,18 @@ mod tests {
         );
         assert_eq!(out.html.trim(), "<p>x</p>");
         assert!(out.images.is_empty());
+    }
+
+    #[test]
+    fn self_closing_tags_count_as_start_tags() {
+        let deep = format!("{}<p>深层嵌套</p>", "<div/>".repeat(10_000));
+        let limited = limit_nesting(&deep);
+        assert_eq!(limited.matches("<div/>").count(), MAX_DEPTH);
+        assert!(article(&deep).html.contains("深层嵌套"));
+        assert_eq!(
+            limit_nesting("<p>a<br/>b<img src=\"x\"/></p>"),
+            "<p>a<br/>b<img src=\"x\"/></p>"
+        );
     }
 
     #[test]

@@ -165,6 +165,13 @@ pub fn clean(text: &str) -> String {
     out
 }
 
+/// Whether `text` shows anything on a page: a character that is no space, no control character
+/// and none of those `clean` drops.
+pub fn has_visible(text: &str) -> bool {
+    text.chars()
+        .any(|c| !c.is_whitespace() && !c.is_control() && c != '\u{FEFF}' && is_xml_char(c))
+}
+
 /// Whether XML 1.0 allows `c` in a document (`Char` production, minus the noncharacters
 /// U+FFFE/U+FFFF that some readers reject as well).
 pub fn is_xml_char(c: char) -> bool {
