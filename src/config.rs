@@ -26,6 +26,9 @@ pub struct BuildConfig {
     pub language: String,
     /// A cover image given by the user, instead of the generated one.
     pub cover: Option<PathBuf>,
+    /// The column's own settings file, when the cover comes from it: a column from someone
+    /// else's disk may not pull an image from outside itself into the book.
+    pub cover_named_by: Option<PathBuf>,
     pub comments: CommentChoice,
     pub images: ImageOptions,
     /// Image problems fail the build instead of warning.
@@ -147,14 +150,14 @@ impl BuildPlan {
 
     /// The settings of the book for `column`: flags over its settings file over the defaults.
     pub fn config_for(&self, column: &Path) -> Result<BuildConfig> {
-        let (file_dir, file) = match &self.shared {
-            Some((path, config)) => (parent_of(path), config.clone()),
+        let (file_dir, file, own_file) = match &self.shared {
+            Some((path, config)) => (parent_of(path), config.clone(), None),
             None => {
                 let path = column.join(CONFIG_FILE_NAME);
                 if path.is_file() {
-                    (column.to_path_buf(), FileConfig::load(&path)?)
+                    (column.to_path_buf(), FileConfig::load(&path)?, Some(path))
                 } else {
-                    (column.to_path_buf(), FileConfig::default())
+                    (column.to_path_buf(), FileConfig::default(), None)
                 }
             }
         };
@@ -175,6 +178,7 @@ impl BuildPlan {
                 .or(file.language)
                 .unwrap_or_else(|| "zh-CN".to_owned()),
             // A cover named in a settings file is relative to that file, as users write it.
+            cover_named_by: own_file.filter(|_| a.cover.is_none() && file.cover.is_some()),
             cover: a
                 .cover
                 .clone()

@@ -87,9 +87,21 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     warnings.extend(image_warnings);
     timings.lap("images");
 
-    let cover = match &config.cover {
-        Some(path) => cover::from_file(path)?,
-        None => cover::generated(&book.title, book.author.as_deref()),
+    let cover = match (&config.cover, &config.cover_named_by) {
+        (Some(path), Some(settings)) if outside(path, &config.input) => {
+            warnings.push(Warning::in_file(
+                settings,
+                None,
+                format!(
+                    "cover `{}` is outside the column folder, so it is not used (a column's own \
+                     settings may only name files inside it; pass `--cover` to use it)",
+                    path.display()
+                ),
+            ));
+            cover::generated(&book.title, book.author.as_deref())
+        }
+        (Some(path), _) => cover::from_file(path)?,
+        (None, _) => cover::generated(&book.title, book.author.as_deref()),
     };
     timings.lap("cover");
     let output = output_path(config, &book.title);
@@ -224,6 +236,15 @@ fn chapters(book: &Book) -> Vec<Chapter> {
             title: lesson.title.clone(),
         })
         .collect()
+}
+
+/// Whether `path` exists and lies outside `folder` once every `..` and symlink is resolved (a
+/// path that does not exist is left for the reader of the file to report).
+fn outside(path: &Path, folder: &Path) -> bool {
+    match (path.canonicalize(), folder.canonicalize()) {
+        (Ok(path), Ok(folder)) => !path.starts_with(folder),
+        _ => false,
+    }
 }
 
 fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {

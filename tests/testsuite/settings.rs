@@ -126,6 +126,35 @@ fn shared_config_with_a_cover_relative_to_it() {
 }
 
 #[test]
+fn a_columns_own_settings_cannot_pull_a_cover_from_outside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = column_copy("md-column", tmp.path());
+    let outside = tmp.path().join("private.png");
+    image::RgbImage::from_pixel(300, 480, image::Rgb([1, 2, 3]))
+        .save(&outside)
+        .unwrap();
+    fs::write(
+        column.join("lessonpub.toml"),
+        "cover = \"../private.png\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("a.epub");
+    let run = build_offline(&column, &out, &[]);
+    assert_success(&run, "outside cover");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("lessonpub.toml") && stderr.contains("outside the column folder"),
+        "{stderr}"
+    );
+    let book = Book::open(&out);
+    let private = fs::read(&outside).unwrap();
+    assert!(
+        book.files.values().all(|bytes| *bytes != private),
+        "the outside image is not in the book"
+    );
+}
+
+#[test]
 fn cover_flag_converts_other_formats_and_refuses_non_images() {
     let tmp = tempfile::tempdir().unwrap();
     let webp = tmp.path().join("cover.webp");
