@@ -118,7 +118,7 @@ fn file_title(path: &Path) -> String {
 /// Whether `path` really is inside `root` (both resolved, symlinks followed): a lesson that links
 /// out of the column folder (to `~/.ssh/…`, say, in a downloaded archive) must not end up in a
 /// book.
-fn stays_inside(path: &Path, root: &Path) -> bool {
+pub(crate) fn stays_inside(path: &Path, root: &Path) -> bool {
     match (path.canonicalize(), root.canonicalize()) {
         (Ok(path), Ok(root)) => path.starts_with(root),
         _ => false,

@@ -88,7 +88,10 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("images");
 
     let cover = match (&config.cover, &config.cover_named_by) {
-        (Some(path), Some(settings)) if outside(path, &config.input) => {
+        // A cover that does not exist is left for `cover::from_file` to report.
+        (Some(path), Some(settings))
+            if path.exists() && !discover::stays_inside(path, &config.input) =>
+        {
             warnings.push(Warning::in_file(
                 settings,
                 None,
@@ -236,15 +239,6 @@ fn chapters(book: &Book) -> Vec<Chapter> {
             title: lesson.title.clone(),
         })
         .collect()
-}
-
-/// Whether `path` exists and lies outside `folder` once every `..` and symlink is resolved (a
-/// path that does not exist is left for the reader of the file to report).
-fn outside(path: &Path, folder: &Path) -> bool {
-    match (path.canonicalize(), folder.canonicalize()) {
-        (Ok(path), Ok(folder)) => !path.starts_with(folder),
-        _ => false,
-    }
 }
 
 fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {
