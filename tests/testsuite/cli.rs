@@ -115,8 +115,9 @@ fn bad_language_tag_is_refused() {
     assert!(assert_failure(&out, "bad --lang").contains("--lang chinese"));
 }
 
-/// Ctrl-C leaves either the complete book or nothing: never a partial or temporary file. The
-/// test interrupts once early, and once exactly while the temporary book file exists.
+/// Ctrl-C (SIGINT) or SIGTERM leaves either the complete book or nothing: never a partial or
+/// temporary file. The test interrupts once early, and exactly while the temporary book file
+/// exists, with each signal.
 #[cfg(unix)]
 #[test]
 fn interrupting_a_build_leaves_no_partial_file() {
@@ -139,7 +140,7 @@ fn interrupting_a_build_leaves_no_partial_file() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect()
     };
-    for wait_for_partial_file in [false, true] {
+    for (signal, wait_for_partial_file) in [("-INT", false), ("-INT", true), ("-TERM", true)] {
         let _ = fs::remove_file(&out);
         let mut child = Command::new(BIN)
             .args([
@@ -169,14 +170,14 @@ fn interrupting_a_build_leaves_no_partial_file() {
             std::thread::sleep(Duration::from_millis(100));
         }
         Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status()
             .unwrap();
         let status = child.wait().unwrap();
         let leftovers: Vec<_> = names().into_iter().filter(|n| n != "book.epub").collect();
         assert!(
             leftovers.is_empty(),
-            "interrupted (during packaging: {wait_for_partial_file}): left {leftovers:?}"
+            "{signal} (during packaging: {wait_for_partial_file}): left {leftovers:?}"
         );
         match status.code() {
             Some(0) => assert!(
@@ -184,7 +185,7 @@ fn interrupting_a_build_leaves_no_partial_file() {
                 "complete book"
             ),
             Some(130) => assert!(!out.exists(), "interrupted, yet a book was written"),
-            other => panic!("interrupted: exit {other:?}"),
+            other => panic!("{signal}: exit {other:?}"),
         }
     }
 }
