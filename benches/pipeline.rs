@@ -117,7 +117,7 @@ fn image_benches(c: &mut Criterion) {
         return;
     }
     let settings = Settings {
-        max_width: lessonpub::images::DEFAULT_MAX_WIDTH,
+        max_width: lessonpub::config::DEFAULT_MAX_WIDTH,
         grayscale: false,
     };
     let mut group = c.benchmark_group("image");

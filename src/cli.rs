@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::images::DEFAULT_JOBS;
+use crate::config::DEFAULT_JOBS;
 
 #[derive(Debug, Parser)]
 #[command(

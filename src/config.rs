@@ -10,8 +10,15 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
 use crate::cli::BuildArgs;
-use crate::images::{CacheMode, DEFAULT_MAX_WIDTH, ImageOptions};
+use crate::images::{CacheMode, ImageOptions};
 use crate::select::{CommentChoice, Limit};
+
+/// Concurrent downloads unless `--jobs` says otherwise.
+pub const DEFAULT_JOBS: u16 = 8;
+
+/// Article images are scaled down to this width unless `--max-width` says otherwise: the
+/// screen width of current 6"-7" e-readers (Kindle Paperwhite 5, Kobo Clara 2E).
+pub const DEFAULT_MAX_WIDTH: u32 = 1264;
 
 /// The settings file looked for in each column folder.
 pub const CONFIG_FILE_NAME: &str = "lessonpub.toml";

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use yaml_rust2::parser::{Event, EventReceiver, Parser};
 use yaml_rust2::{ScanError, Yaml, YamlLoader};
 
-use crate::report::Warning;
+use crate::diagnostics::Warning;
 use crate::text::has_visible;
 
 /// Extensions of files that can hold a lesson (the format is detected from the content).

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod cover;
+pub mod diagnostics;
 pub mod discover;
 pub mod files;
 pub mod images;
@@ -35,7 +36,8 @@ use crate::config::{BuildConfig, Output};
 use crate::discover::LessonFile;
 use crate::model::{Book, LessonOutline};
 use crate::package::{Chapter, Package};
-use crate::report::{Report, Warning};
+use crate::diagnostics::Warning;
+use crate::report::Report;
 use crate::select::CommentChoice;
 use crate::spool::{Parked, Spool};
 

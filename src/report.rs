@@ -1,48 +1,10 @@
-//! What a build tells its caller: the warnings it collected and what it wrote.
+//! What a build tells its caller: what it wrote, and the warnings the stages returned.
 //!
-//! Stages never print. They return warnings, and `main.rs` decides how to show them, so tests can
-//! assert on them and `-q` can silence them in one place.
+//! Only `lib.rs` builds a `Report`; `main.rs` decides how to show it.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// A problem that did not stop the build, with the place it comes from when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    pub file: Option<PathBuf>,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl Warning {
-    pub fn new(message: impl Into<String>) -> Self {
-        Warning {
-            file: None,
-            line: None,
-            message: message.into(),
-        }
-    }
-
-    pub fn in_file(file: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        Warning {
-            file: Some(file.to_path_buf()),
-            line,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.file, self.line) {
-            (Some(file), Some(line)) => {
-                write!(f, "`{}` line {line}: {}", file.display(), self.message)
-            }
-            (Some(file), None) => write!(f, "`{}`: {}", file.display(), self.message),
-            _ => f.write_str(&self.message),
-        }
-    }
-}
+use crate::diagnostics::Warning;
 
 /// The outcome of one successful build.
 #[derive(Debug, Clone, Default)]

@@ -33,8 +33,9 @@ use sha2::{Digest, Sha256};
 
 pub use cache::CacheMode;
 
+use crate::config::{DEFAULT_JOBS, DEFAULT_MAX_WIDTH};
 use crate::model::{Asset, Book};
-use crate::report::Warning;
+use crate::diagnostics::Warning;
 use cache::{Cache, ProcessedKey};
 use convert::{Part, Settings};
 use fetch::Fetcher;
@@ -46,13 +47,6 @@ pub enum Kind {
     Article,
     Avatar,
 }
-
-/// Concurrent downloads unless `--jobs` says otherwise.
-pub const DEFAULT_JOBS: u16 = 8;
-
-/// Article images are scaled down to this width unless `--max-width` says otherwise: the
-/// screen width of current 6"-7" e-readers (Kindle Paperwhite 5, Kobo Clara 2E).
-pub const DEFAULT_MAX_WIDTH: u32 = 1264;
 
 #[derive(Debug, Clone)]
 pub struct ImageOptions {

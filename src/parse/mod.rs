@@ -18,7 +18,7 @@ use scraper::{Html, Node};
 
 use crate::discover::LessonFile;
 use crate::model::Lesson;
-use crate::report::Warning;
+use crate::diagnostics::Warning;
 
 /// The input formats lessonpub reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
