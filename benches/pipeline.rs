@@ -77,12 +77,11 @@ fn lesson_benches(c: &mut Criterion) {
             b.iter(|| parse::from_text(black_box(&crowded), format, &file))
         });
         group.throughput(Throughput::Bytes(text.len() as u64));
-        let (lesson, _) = parse::from_text(&text, format, &file);
+        let (parsed, _) = parse::from_text(&text, format, &file);
         group.bench_function("sanitize+render", |b| {
             b.iter(|| {
-                let mut l = lesson.clone();
-                l.article_html = lessonpub::sanitize::article(&l.article_html).html;
-                lessonpub::render::chapter(black_box(&l), &Default::default(), "zh-CN")
+                let lesson = lessonpub::sanitize::lesson(parsed.clone());
+                lessonpub::render::chapter(black_box(&lesson), "zh-CN")
             })
         });
         group.finish();

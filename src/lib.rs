@@ -1,8 +1,9 @@
 //! lessonpub: a folder of saved course lessons -> one clean, offline EPUB 3.
 //!
-//! The pipeline, top to bottom: discover the lesson files -> parse each (one module per input
-//! format) -> select comments -> sanitize the article -> embed images -> render XHTML chapters
-//! -> package the EPUB. Data flows one way through the plain structs of `model`.
+//! The pipeline, top to bottom (`build`): discover the lesson files -> parse each (one module per
+//! input format) -> select comments -> sanitize the article -> embed images -> render XHTML
+//! chapters -> package the EPUB. Data flows one way through the plain structs of `model`: each
+//! stage takes the book (or a lesson) and hands the next a finished thing.
 
 pub mod batch;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod cover;
 pub mod diagnostics;
 pub mod discover;
+pub mod elements;
 pub mod files;
 pub mod images;
 pub mod interrupt;
@@ -20,7 +22,6 @@ pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
-pub mod spool;
 pub mod text;
 pub mod validate;
 pub mod xhtml;
@@ -28,18 +29,16 @@ pub mod xhtml;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::config::{BuildConfig, Output};
-use crate::discover::LessonFile;
-use crate::model::{Book, LessonOutline};
-use crate::package::{Chapter, Package};
 use crate::diagnostics::Warning;
+use crate::discover::LessonFile;
+use crate::model::{Book, Lesson};
 use crate::report::Report;
 use crate::select::CommentChoice;
-use crate::spool::{Parked, Spool};
 
 /// Builds one book as `config` says and reports what was written.
 pub fn build(config: &BuildConfig) -> Result<Report> {
@@ -48,47 +47,9 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("discover");
     let mut warnings = column.warnings.clone();
 
-    let spool = Spool::new()?;
-    let read = |f: &LessonFile| read_lesson(f, &config.comments, &spool);
-    let front = column.front.as_ref().map(read).transpose()?;
-    let lessons: Vec<ReadLesson> = column.lessons.par_iter().map(read).collect::<Result<_>>()?;
-    let mut parked = Vec::with_capacity(lessons.len() + 1);
-    let mut book = Book {
-        title: book_title(config, column.title.as_deref()),
-        author: config.author.clone(),
-        language: config.language.clone(),
-        front: None,
-        lessons: Vec::with_capacity(lessons.len()),
-    };
-    if let Some(read) = front {
-        warnings.extend(read.warnings);
-        parked.push(read.parked);
-        book.front = Some(read.outline);
-    }
-    for read in lessons {
-        warnings.extend(read.warnings);
-        parked.push(read.parked);
-        book.lessons.push(read.outline);
-    }
-    check_comment_choice(&book, &config.comments)?;
-    timings.lap("parse, select, sanitize");
-
-    let (images, image_warnings) = images::embed(&book, &config.input, &config.images);
-    if config.strict
-        && let Some(first) = images.failures.first()
-    {
-        let more = match images.failures.len() {
-            1 => String::new(),
-            n => format!(", and {} more images failed", n - 1),
-        };
-        bail!(
-            "{}{more} (--strict makes a failed image an error; nothing was written)",
-            first.warning()
-        );
-    }
-    warnings.extend(image_warnings);
-    timings.lap("images");
-
+    // The cover comes first: its drawing buffer (megabytes) is gone before the lessons fill
+    // memory.
+    let title = book_title(config, column.title.as_deref());
     let cover = match (&config.cover, &config.cover_named_by) {
         // A cover that does not exist is left for `cover::from_file` to report.
         (Some(path), Some(settings))
@@ -103,32 +64,55 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
                     path.display()
                 ),
             ));
-            cover::generated(&book.title, book.author.as_deref())
+            cover::generated(&title, config.author.as_deref())
         }
         (Some(path), _) => cover::from_file(path)?,
-        (None, _) => cover::generated(&book.title, book.author.as_deref()),
+        (None, _) => cover::generated(&title, config.author.as_deref()),
     };
     timings.lap("cover");
-    let output = output_path(config, &book.title);
-    let outlines: Vec<&LessonOutline> = book.front.iter().chain(&book.lessons).collect();
-    let package = Package {
-        title: &book.title,
-        author: book.author.as_deref(),
-        language: &book.language,
-        identifier: identifier(&book),
-        modified: modified_time(&column)?,
-        cover_page: render::cover(&book.title, &book.language, &cover.book_path),
-        cover_image: &cover,
-        chapters: chapters(&book),
-        render: &|i| {
-            let lesson = spool
-                .unpark(parked[i])
-                .with_context(|| format!("cannot render `{}`", outlines[i].source.display()))?;
-            Ok(render::chapter(&lesson, &images, &book.language))
-        },
-        assets: &images.assets,
+
+    let read = |f: &LessonFile| read_lesson(f, &config.comments);
+    let front = column.front.as_ref().map(read).transpose()?;
+    let lessons: Vec<(Lesson, Vec<Warning>)> =
+        column.lessons.par_iter().map(read).collect::<Result<_>>()?;
+    let mut book = Book {
+        title,
+        author: config.author.clone(),
+        language: config.language.clone(),
+        front: None,
+        lessons: Vec::with_capacity(lessons.len()),
+        images: Vec::new(),
     };
-    let staged = package::stage(&package, &output)?;
+    if let Some((lesson, lesson_warnings)) = front {
+        warnings.extend(lesson_warnings);
+        book.front = Some(lesson);
+    }
+    for (lesson, lesson_warnings) in lessons {
+        warnings.extend(lesson_warnings);
+        book.lessons.push(lesson);
+    }
+    check_comment_choice(&book, &config.comments)?;
+    timings.lap("parse, select, sanitize");
+
+    let images = images::embed(&mut book, &config.input, &config.images);
+    if config.strict
+        && let Some(first) = images.failures.first()
+    {
+        let more = match images.failures.len() {
+            1 => String::new(),
+            n => format!(", and {} more images failed", n - 1),
+        };
+        bail!(
+            "{}{more} (--strict makes a failed image an error; nothing was written)",
+            first.warning()
+        );
+    }
+    warnings.extend(images.warnings);
+    timings.lap("images");
+
+    let output = output_path(config, &book.title);
+    let modified = modified_time(&column)?;
+    let staged = package::stage(&book, &cover, render::chapters(&book), modified, &output)?;
     timings.lap("render and package");
     let check = if config.check {
         let report = validate::epubcheck(staged.path())?;
@@ -155,7 +139,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         output,
         title: book.title.clone(),
         lessons: book.lessons.len(),
-        comments: book.lessons.iter().map(|l| l.comments).sum(),
+        comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
         images: images.stats,
         bytes,
         warnings,
@@ -186,27 +170,11 @@ impl Timings {
     }
 }
 
-/// One lesson, read: its outline for the stages before rendering, and where it waits for
-/// rendering.
-struct ReadLesson {
-    outline: LessonOutline,
-    parked: Parked,
-    warnings: Vec<Warning>,
-}
-
-/// Parse -> select comments -> sanitize, for one lesson file, which then waits in `spool`.
-fn read_lesson(file: &LessonFile, choice: &CommentChoice, spool: &Spool) -> Result<ReadLesson> {
-    let (mut lesson, warnings) = parse::lesson(file)?;
-    let likes_recorded = lesson.comments.iter().any(|c| c.likes.is_some());
-    lesson.comments = select::select(std::mem::take(&mut lesson.comments), choice);
-    let clean = sanitize::article(&lesson.article_html);
-    lesson.article_html = clean.html;
-    lesson.article_images = clean.images;
-    Ok(ReadLesson {
-        outline: LessonOutline::of(&lesson, likes_recorded),
-        parked: spool.park(&lesson)?,
-        warnings,
-    })
+/// Parse -> select comments -> sanitize, for one lesson file.
+fn read_lesson(file: &LessonFile, choice: &CommentChoice) -> Result<(Lesson, Vec<Warning>)> {
+    let (mut parsed, warnings) = parse::lesson(file)?;
+    parsed.comments = select::select(std::mem::take(&mut parsed.comments), choice);
+    Ok((sanitize::lesson(parsed), warnings))
 }
 
 /// `--min-likes` on a column that records no likes would silently drop every comment.
@@ -224,23 +192,6 @@ fn check_comment_choice(book: &Book, choice: &CommentChoice) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The spine's documents, front page first: ids and titles (the XHTML is rendered while packaging).
-fn chapters(book: &Book) -> Vec<Chapter> {
-    let front = book.front.iter().map(|l| ("front".to_owned(), l));
-    let lessons = book
-        .lessons
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (format!("lesson-{:03}", i + 1), l));
-    front
-        .chain(lessons)
-        .map(|(id, lesson)| Chapter {
-            id,
-            title: lesson.title.clone(),
-        })
-        .collect()
 }
 
 fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {
@@ -292,16 +243,6 @@ pub(crate) fn file_name_safe(title: &str) -> String {
     } else {
         name
     }
-}
-
-/// The same column always gets the same identifier, so a rebuilt book replaces the old one on a
-/// device instead of appearing twice.
-fn identifier(book: &Book) -> String {
-    let name = format!("lessonpub:{}", book.title);
-    format!(
-        "urn:uuid:{}",
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
-    )
 }
 
 /// `SOURCE_DATE_EPOCH` when set (reproducible builds), else the newest input file's time, so

@@ -1,12 +1,12 @@
-//! The book as plain data: what the parsers produce and every later stage reads.
+//! The book as plain data: what each stage hands the next.
 //!
-//! Nothing here knows about XHTML, EPUB or the network. Text fields hold plain text (already
-//! decoded from entities); `article_html` holds HTML that is untrusted until `sanitize` has run.
+//! Nothing here knows about XHTML, EPUB or the network. A parser makes a `ParsedLesson`, whose
+//! article is untrusted HTML; `sanitize` turns it into a `Lesson`, whose article is a clean tree
+//! (`Node`) that only holds what the book may show; `images::embed` writes into every
+//! `ImageRef` where the book stores that image; `render` writes each lesson as XHTML. Text
+//! fields hold plain text (already decoded from entities).
 
-use std::collections::HashSet;
 use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
 
 /// One column, ready to be rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,73 +16,119 @@ pub struct Book {
     /// BCP 47 tag written to `dc:language` and every `xml:lang`.
     pub language: String,
     /// The column's own introduction page (MkDocs columns), shown before the lessons.
-    pub front: Option<LessonOutline>,
-    pub lessons: Vec<LessonOutline>,
+    pub front: Option<Lesson>,
+    pub lessons: Vec<Lesson>,
+    /// The image files the chapters refer to (set by `images::embed`).
+    pub images: Vec<Asset>,
 }
 
-/// What the stages between parsing and rendering need of a lesson: its place, its title and
-/// the images it uses. Lessons themselves (their text is most of a column's size) wait on disk
-/// until their chapter is rendered, so memory does not grow with the column.
+impl Book {
+    /// Every chapter in reading order: the introduction page, then the lessons.
+    pub fn chapters(&self) -> impl Iterator<Item = &Lesson> {
+        self.front.iter().chain(&self.lessons)
+    }
+
+    pub fn chapters_mut(&mut self) -> impl Iterator<Item = &mut Lesson> {
+        self.front.iter_mut().chain(&mut self.lessons)
+    }
+}
+
+/// One lesson file as a parser read it: the article still untrusted HTML.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LessonOutline {
+pub struct ParsedLesson {
     pub source: PathBuf,
     pub title: String,
-    /// As `Lesson::article_images`.
-    pub article_images: Vec<String>,
-    /// The avatar of every chosen comment that has one, each once, in page order; `""` where
-    /// a comment's avatar has an empty `src`.
-    pub avatars: Vec<String>,
-    /// Comments chosen for the book.
-    pub comments: usize,
+    /// Untrusted HTML, as the lesson file holds it.
+    pub article_html: String,
+    pub comments: Vec<Comment>,
+    /// How many comments the source holds, before selection.
     pub comments_in_source: usize,
     /// Whether the comments in the source record their likes (the md-comments format does),
-    /// whichever were chosen.
+    /// whichever are chosen.
     pub likes_recorded: bool,
 }
 
-impl LessonOutline {
-    /// The outline of `lesson`, whose comments before selection did or did not record likes.
-    pub fn of(lesson: &Lesson, likes_recorded: bool) -> LessonOutline {
-        let mut seen = HashSet::new();
-        let avatars = (lesson.comments.iter())
-            .filter_map(|c| c.avatar.as_deref())
-            .filter(|a| seen.insert(*a))
-            .map(str::to_owned)
-            .collect();
-        LessonOutline {
-            source: lesson.source.clone(),
-            title: lesson.title.clone(),
-            article_images: lesson.article_images.clone(),
-            avatars,
-            comments: lesson.comments.len(),
-            comments_in_source: lesson.comments_in_source,
-            likes_recorded,
+/// One lesson, clean: the article followed by the chosen comments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    pub source: PathBuf,
+    pub title: String,
+    /// The article as a tree that holds only what the book may show, in a shape XHTML allows.
+    pub article: Vec<Node>,
+    pub comments: Vec<Comment>,
+    pub comments_in_source: usize,
+    pub likes_recorded: bool,
+}
+
+/// A piece of a clean article.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+    /// Boxed: images are few, and every node is as large as the largest kind.
+    Image(Box<Image>),
+}
+
+/// Every image of an article tree, in document order. The tree is walked without recursion.
+pub fn images_mut(article: &mut [Node]) -> Vec<&mut Image> {
+    let mut images = Vec::new();
+    let mut open = vec![article.iter_mut()];
+    while let Some(nodes) = open.last_mut() {
+        match nodes.next() {
+            None => {
+                open.pop();
+            }
+            Some(Node::Image(image)) => images.push(&mut **image),
+            Some(Node::Element(element)) => open.push(element.children.iter_mut()),
+            Some(Node::Text(_)) => {}
+        }
+    }
+    images
+}
+
+/// An element the book may hold, with its allowed attributes and their cleaned values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub tag: &'static str,
+    pub attributes: Vec<(&'static str, String)>,
+    pub children: Vec<Node>,
+}
+
+/// An `<img>` of an article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub image: ImageRef,
+    pub alt: String,
+    pub title: Option<String>,
+}
+
+/// A picture the book shows: where the lesson takes it from, and where the book stores it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageRef {
+    /// As written in the lesson (trimmed): a URL, a `data:` URL or a path relative to the lesson.
+    pub src: String,
+    /// The files inside the book (relative to its content folder), top to bottom: one, or
+    /// several for a tall image cut into slices; a placeholder's when the image could not be
+    /// had. Empty until `images::embed` has run.
+    pub stored: Vec<String>,
+}
+
+impl ImageRef {
+    pub fn new(src: impl Into<String>) -> ImageRef {
+        ImageRef {
+            src: src.into(),
+            stored: Vec::new(),
         }
     }
 }
 
-/// One lesson file: the article followed by the readers' comments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Lesson {
-    #[serde(with = "os_path")]
-    pub source: PathBuf,
-    pub title: String,
-    /// Untrusted HTML from the parser; clean HTML once `sanitize` has run.
-    pub article_html: String,
-    /// Every image the (sanitized) article refers to, as written in the source, in order.
-    pub article_images: Vec<String>,
-    pub comments: Vec<Comment>,
-    /// How many comments the source holds, before selection.
-    pub comments_in_source: usize,
-}
-
 /// One reader's comment. Formats differ in what they record, hence the options.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comment {
     pub author: String,
-    /// Avatar URL as found in the source: `None` where the format has no avatars, `Some("")`
-    /// where it has one with an empty `src` (shown as the placeholder, so names line up).
-    pub avatar: Option<String>,
+    /// `None` where the format has no avatars; an empty `src` where it has one with an empty
+    /// `src` (shown as the placeholder, so names line up).
+    pub avatar: Option<ImageRef>,
     /// `None` in formats that do not record likes.
     pub likes: Option<u32>,
     /// When the comment was written, as the source shows it (`2019-01-02` or `2019-01-02 14:46:22`).
@@ -95,14 +141,14 @@ pub struct Comment {
 }
 
 /// The author's (or editor's) answer to a comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub by: ReplyBy,
     /// Plain text; `\n` separates lines.
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyBy {
     Author,
     Editor,
@@ -132,21 +178,4 @@ pub struct Asset {
     pub book_path: String,
     pub media_type: &'static str,
     pub bytes: Vec<u8>,
-}
-
-/// A path in serde's form for OS strings, so that a lesson whose file name is not UTF-8 (saved
-/// on a GBK system, say) survives the spool: serde's form for `PathBuf` refuses such names.
-mod os_path {
-    use std::ffi::OsString;
-    use std::path::{Path, PathBuf};
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
-        path.as_os_str().serialize(serializer)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
-        OsString::deserialize(deserializer).map(PathBuf::from)
-    }
 }

@@ -16,46 +16,67 @@ use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
 use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::model::Asset;
+use crate::model::{Asset, Book};
+use crate::render;
 use crate::xhtml::{Writer, escape};
 
 /// The stylesheet of every book, compiled in.
 pub const BOOK_CSS: &str = include_str!("../styles/book.css");
 
-/// Everything the package needs, in reading order.
-pub struct Package<'a> {
-    pub title: &'a str,
-    pub author: Option<&'a str>,
-    pub language: &'a str,
+/// What the package documents describe: the book, its cover, and the name of each chapter.
+struct Contents<'a> {
+    book: &'a Book,
+    cover: &'a Asset,
     /// `urn:uuid:…`, stable for a column so a rebuild replaces the book on a device.
-    pub identifier: String,
+    identifier: String,
     /// `dcterms:modified`, and the timestamp of every zip entry.
-    pub modified: OffsetDateTime,
-    pub cover_image: &'a Asset,
-    /// The cover page XHTML.
-    pub cover_page: String,
-    pub chapters: Vec<Chapter>,
-    /// The XHTML of chapter `i`. Chapters are rendered as they are written, a few at a time in
-    /// parallel, so a large column never has all its chapters in memory at once.
-    pub render: &'a (dyn Fn(usize) -> Result<String> + Sync),
-    pub assets: &'a [Asset],
+    modified: OffsetDateTime,
+    chapters: Vec<Chapter>,
+}
+
+impl<'a> Contents<'a> {
+    fn new(book: &'a Book, cover: &'a Asset, modified: OffsetDateTime) -> Self {
+        let front = book.front.iter().map(|l| ("front".to_owned(), l));
+        let lessons =
+            (book.lessons.iter().enumerate()).map(|(i, l)| (format!("lesson-{:03}", i + 1), l));
+        let chapters = front
+            .chain(lessons)
+            .map(|(id, lesson)| Chapter {
+                id,
+                title: lesson.title.clone(),
+            })
+            .collect();
+        Contents {
+            book,
+            cover,
+            identifier: identifier(&book.title),
+            modified,
+            chapters,
+        }
+    }
+}
+
+/// The same column always gets the same identifier, so a rebuilt book replaces the old one on a
+/// device instead of appearing twice.
+fn identifier(title: &str) -> String {
+    let name = format!("lessonpub:{title}");
+    format!(
+        "urn:uuid:{}",
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+    )
 }
 
 /// One XHTML document of the spine.
 #[derive(Debug, Clone)]
-pub struct Chapter {
+struct Chapter {
     /// Manifest id and file stem, ASCII: `lesson-001`.
-    pub id: String,
-    pub title: String,
+    id: String,
+    title: String,
 }
-
-/// Chapters rendered at a time: enough to keep every core busy, few enough to bound memory.
-const RENDER_BATCH: usize = 16;
 
 impl Chapter {
     fn href(&self) -> String {
@@ -106,8 +127,17 @@ impl Drop for Staged {
     }
 }
 
-/// Writes the book into a temporary file beside `out` (see `Staged`).
-pub fn stage(package: &Package, out: &Path) -> Result<Staged> {
+/// Writes `book` into a temporary file beside `out` (see `Staged`): the package documents, the
+/// cover, the `chapters` (the XHTML of `book.chapters()`, in that order, taken one at a time)
+/// and the book's images. `modified` stamps the metadata and every zip entry.
+pub fn stage(
+    book: &Book,
+    cover: &Asset,
+    chapters: impl Iterator<Item = String>,
+    modified: OffsetDateTime,
+    out: &Path,
+) -> Result<Staged> {
+    let contents = Contents::new(book, cover, modified);
     let dir = destination_dir(out)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".lessonpub-").suffix(".part.epub");
@@ -130,7 +160,7 @@ pub fn stage(package: &Package, out: &Path) -> Result<Staged> {
         size: 0,
     };
     let file = staged.temp.as_mut().expect("just created").as_file_mut();
-    let written = write_zip(package, BufWriter::new(&mut *file)).and_then(|()| {
+    let written = write_zip(&contents, chapters, BufWriter::new(&mut *file)).and_then(|()| {
         file.sync_all()?;
         Ok(file.metadata()?.len())
     });
@@ -138,9 +168,16 @@ pub fn stage(package: &Package, out: &Path) -> Result<Staged> {
     Ok(staged)
 }
 
-/// Writes the book to `out` atomically and returns its size in bytes.
-pub fn write(package: &Package, out: &Path) -> Result<u64> {
-    stage(package, out)?.commit()
+/// Writes the book to `out` atomically (as `stage`, then `Staged::commit`) and returns its size
+/// in bytes.
+pub fn write(
+    book: &Book,
+    cover: &Asset,
+    chapters: impl Iterator<Item = String>,
+    modified: OffsetDateTime,
+    out: &Path,
+) -> Result<u64> {
+    stage(book, cover, chapters, modified, out)?.commit()
 }
 
 /// The folder `out` goes into, after checking that `out` can be a book file there.
@@ -164,9 +201,13 @@ fn destination_dir(out: &Path) -> Result<&Path> {
     Ok(dir)
 }
 
-fn write_zip<W: Write + Seek>(package: &Package, sink: W) -> Result<()> {
+fn write_zip<W: Write + Seek>(
+    p: &Contents,
+    chapters: impl Iterator<Item = String>,
+    sink: W,
+) -> Result<()> {
     let mut zip = ZipWriter::new(sink);
-    let time = zip_time(package.modified);
+    let time = zip_time(p.modified);
     let stored = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
         .last_modified_time(time)
@@ -179,28 +220,30 @@ fn write_zip<W: Write + Seek>(package: &Package, sink: W) -> Result<()> {
     zip.start_file("META-INF/container.xml", deflated)?;
     zip.write_all(container_xml().as_bytes())?;
     zip.start_file(format!("{ROOT}/package.opf"), deflated)?;
-    zip.write_all(package_opf(package).as_bytes())?;
+    zip.write_all(package_opf(p).as_bytes())?;
     zip.start_file(format!("{ROOT}/text/nav.xhtml"), deflated)?;
-    zip.write_all(nav_xhtml(package).as_bytes())?;
+    zip.write_all(nav_xhtml(p).as_bytes())?;
     zip.start_file(format!("{ROOT}/toc.ncx"), deflated)?;
-    zip.write_all(toc_ncx(package).as_bytes())?;
+    zip.write_all(toc_ncx(p).as_bytes())?;
     zip.start_file(format!("{ROOT}/styles/book.css"), deflated)?;
     zip.write_all(BOOK_CSS.as_bytes())?;
     zip.start_file(format!("{ROOT}/text/cover.xhtml"), deflated)?;
-    zip.write_all(package.cover_page.as_bytes())?;
-    let indices: Vec<usize> = (0..package.chapters.len()).collect();
-    for batch in indices.chunks(RENDER_BATCH) {
-        let documents: Vec<String> = batch
-            .par_iter()
-            .map(|&i| (package.render)(i))
-            .collect::<Result<_>>()?;
-        for (&i, xhtml) in batch.iter().zip(documents) {
-            zip.start_file(format!("{ROOT}/{}", package.chapters[i].href()), deflated)?;
-            zip.write_all(xhtml.as_bytes())?;
-        }
+    let cover_page = render::cover(&p.book.title, &p.book.language, &p.cover.book_path);
+    zip.write_all(cover_page.as_bytes())?;
+    let mut written = 0;
+    for (chapter, xhtml) in p.chapters.iter().zip(chapters) {
+        zip.start_file(format!("{ROOT}/{}", chapter.href()), deflated)?;
+        zip.write_all(xhtml.as_bytes())?;
+        written += 1;
+    }
+    if written != p.chapters.len() {
+        bail!(
+            "{written} chapters were rendered for a book of {}",
+            p.chapters.len()
+        );
     }
     // Images are compressed already; deflating them again costs time and saves nothing.
-    for asset in std::iter::once(package.cover_image).chain(package.assets) {
+    for asset in std::iter::once(p.cover).chain(&p.book.images) {
         zip.start_file(format!("{ROOT}/{}", asset.book_path), stored)?;
         zip.write_all(&asset.bytes)?;
     }
@@ -242,24 +285,27 @@ fn container_xml() -> String {
     )
 }
 
-fn package_opf(p: &Package) -> String {
+fn package_opf(p: &Contents) -> String {
     let mut o = String::new();
     o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     o.push_str(&format!(
         "<package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" unique-identifier=\"book-id\" xml:lang=\"{}\">\n",
-        escape(p.language)
+        escape(&p.book.language)
     ));
     o.push_str("  <metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n");
     o.push_str(&format!(
         "    <dc:identifier id=\"book-id\">{}</dc:identifier>\n",
         escape(&p.identifier)
     ));
-    o.push_str(&format!("    <dc:title>{}</dc:title>\n", escape(p.title)));
+    o.push_str(&format!(
+        "    <dc:title>{}</dc:title>\n",
+        escape(&p.book.title)
+    ));
     o.push_str(&format!(
         "    <dc:language>{}</dc:language>\n",
-        escape(p.language)
+        escape(&p.book.language)
     ));
-    if let Some(author) = p.author {
+    if let Some(author) = &p.book.author {
         o.push_str(&format!(
             "    <dc:creator id=\"creator\">{}</dc:creator>\n",
             escape(author)
@@ -294,8 +340,8 @@ fn package_opf(p: &Package) -> String {
     item(
         &mut o,
         "cover-image",
-        &p.cover_image.book_path,
-        p.cover_image.media_type,
+        &p.cover.book_path,
+        p.cover.media_type,
         Some("cover-image"),
     );
     item(
@@ -314,7 +360,7 @@ fn package_opf(p: &Package) -> String {
             None,
         );
     }
-    for (i, asset) in p.assets.iter().enumerate() {
+    for (i, asset) in p.book.images.iter().enumerate() {
         item(
             &mut o,
             &format!("img-{:04}", i + 1),
@@ -332,8 +378,8 @@ fn package_opf(p: &Package) -> String {
 }
 
 /// The navigation document; it sits in `text/` beside the chapters it links to.
-fn nav_xhtml(p: &Package) -> String {
-    crate::render::document("目录", p.language, "nav", |w: &mut Writer| {
+fn nav_xhtml(p: &Contents) -> String {
+    render::document("目录", &p.book.language, "nav", |w: &mut Writer| {
         w.open("nav", &[("epub:type", "toc"), ("id", "toc")]);
         w.element("h1", &[], "目录");
         w.open("ol", &[]);
@@ -367,7 +413,7 @@ fn nav_xhtml(p: &Package) -> String {
     })
 }
 
-fn toc_ncx(p: &Package) -> String {
+fn toc_ncx(p: &Contents) -> String {
     let mut o = String::new();
     o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     o.push_str(
@@ -380,7 +426,7 @@ fn toc_ncx(p: &Package) -> String {
     o.push_str("    <meta name=\"dtb:depth\" content=\"1\"/>\n    <meta name=\"dtb:totalPageCount\" content=\"0\"/>\n    <meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n  </head>\n");
     o.push_str(&format!(
         "  <docTitle><text>{}</text></docTitle>\n  <navMap>\n",
-        escape(p.title)
+        escape(&p.book.title)
     ));
     for (i, chapter) in p.chapters.iter().enumerate() {
         o.push_str(&format!(
@@ -400,25 +446,22 @@ mod tests {
     use super::*;
     use std::fs;
 
-    fn package<'a>(cover: &'a Asset, assets: &'a [Asset]) -> Package<'a> {
-        Package {
-            title: "标题 & <副标题>",
-            author: Some("作者"),
-            language: "zh-CN",
-            identifier: "urn:uuid:00000000-0000-5000-8000-000000000000".into(),
-            modified: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
-            cover_image: cover,
-            cover_page: crate::render::cover("t", "zh-CN", &cover.book_path),
-            chapters: vec![Chapter {
-                id: "lesson-001".into(),
-                title: "01 | 一".into(),
-            }],
-            render: &|_| {
-                Ok(crate::render::document("01", "zh-CN", "lesson", |w| {
-                    w.text("x")
-                }))
-            },
-            assets,
+    fn book() -> Book {
+        let lesson = crate::model::Lesson {
+            source: "01.md".into(),
+            title: "01 | 一".into(),
+            article: Vec::new(),
+            comments: Vec::new(),
+            comments_in_source: 0,
+            likes_recorded: false,
+        };
+        Book {
+            title: "标题 & <副标题>".into(),
+            author: Some("作者".into()),
+            language: "zh-CN".into(),
+            front: None,
+            lessons: vec![lesson],
+            images: Vec::new(),
         }
     }
 
@@ -430,10 +473,19 @@ mod tests {
         }
     }
 
+    fn modified() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
+    }
+
+    fn write_book(out: &Path) -> Result<u64> {
+        let book = book();
+        write(&book, &cover(), render::chapters(&book), modified(), out)
+    }
+
     #[test]
     fn package_documents_are_well_formed_and_agree() {
-        let c = cover();
-        let p = package(&c, &[]);
+        let (b, c) = (book(), cover());
+        let p = Contents::new(&b, &c, modified());
         for doc in [package_opf(&p), nav_xhtml(&p), toc_ncx(&p), container_xml()] {
             roxmltree::Document::parse_with_options(
                 &doc,
@@ -454,8 +506,7 @@ mod tests {
     fn mimetype_comes_first_and_stored() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("b.epub");
-        let c = cover();
-        write(&package(&c, &[]), &out).unwrap();
+        write_book(&out).unwrap();
         let bytes = fs::read(&out).unwrap();
         assert_eq!(&bytes[30..38], b"mimetype");
         assert_eq!(&bytes[38..58], b"application/epub+zip");
@@ -469,23 +520,28 @@ mod tests {
     #[test]
     fn same_input_gives_identical_bytes() {
         let dir = tempfile::tempdir().unwrap();
-        let c = cover();
         let (a, b) = (dir.path().join("a.epub"), dir.path().join("b.epub"));
-        write(&package(&c, &[]), &a).unwrap();
+        write_book(&a).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        write(&package(&c, &[]), &b).unwrap();
+        write_book(&b).unwrap();
         assert_eq!(fs::read(a).unwrap(), fs::read(b).unwrap());
+    }
+
+    #[test]
+    fn a_chapter_missing_is_an_error_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("b.epub");
+        let err = write(&book(), &cover(), std::iter::empty(), modified(), &out).unwrap_err();
+        assert!(format!("{err:#}").contains("0 chapters"), "{err:#}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
     fn output_errors_say_what_is_wrong() {
         let dir = tempfile::tempdir().unwrap();
-        let c = cover();
-        let err = write(&package(&c, &[]), dir.path())
-            .unwrap_err()
-            .to_string();
+        let err = write_book(dir.path()).unwrap_err().to_string();
         assert!(err.contains("is a folder"), "{err}");
-        let err = write(&package(&c, &[]), &dir.path().join("missing/b.epub"))
+        let err = write_book(&dir.path().join("missing/b.epub"))
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not exist"), "{err}");

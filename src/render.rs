@@ -1,14 +1,37 @@
 //! Lessons -> XHTML chapter documents, using the one XHTML writer in `xhtml`.
 //!
+//! Rendering is a pure function of a lesson whose images are embedded: nothing is looked up.
 //! Chapters live in `text/` inside the book, so every stylesheet and image path starts with
 //! `../`. The class names written here are the ones `styles/book.css` styles; every comment is
 //! an element whose class list holds `comment`, and no other element has that class.
 
-use std::path::Path;
+use rayon::prelude::*;
 
-use crate::images::{Embedded, Kind};
-use crate::model::{Comment, Lesson};
+use crate::model::{Book, Comment, Lesson};
 use crate::xhtml::Writer;
+
+/// Where the book's files sit, seen from a chapter.
+const UP: &str = "../";
+
+/// Chapters rendered at a time: enough to keep every core busy, few enough that a large column
+/// never has all its chapters in memory at once.
+const RENDER_BATCH: usize = 8;
+
+/// Every chapter of `book`, in reading order, rendered a batch at a time (in parallel) as the
+/// caller takes them.
+pub fn chapters(book: &Book) -> impl Iterator<Item = String> + '_ {
+    let lessons: Vec<&Lesson> = book.chapters().collect();
+    let language = book.language.as_str();
+    (0..lessons.len())
+        .step_by(RENDER_BATCH)
+        .flat_map(move |start| {
+            let end = (start + RENDER_BATCH).min(lessons.len());
+            lessons[start..end]
+                .par_iter()
+                .map(|lesson| chapter(lesson, language))
+                .collect::<Vec<String>>()
+        })
+}
 
 /// Where the stylesheet sits, seen from a chapter.
 const CSS_HREF: &str = "../styles/book.css";
@@ -60,27 +83,21 @@ pub fn document(
 }
 
 /// One lesson as a chapter: title, article, then the chosen comments.
-pub fn chapter(lesson: &Lesson, images: &Embedded, language: &str) -> String {
+pub fn chapter(lesson: &Lesson, language: &str) -> String {
     document(&lesson.title, language, "lesson", |w| {
         w.open("section", &[("epub:type", "chapter"), ("class", "lesson")]);
         w.element("h1", &[("class", "lesson-title")], &lesson.title);
         w.raw("\n");
         w.open("div", &[("class", "article")]);
-        w.fragment(&lesson.article_html, &|src| {
-            images
-                .paths(Kind::Article, &lesson.source, src)
-                .into_iter()
-                .map(|path| format!("../{path}"))
-                .collect()
-        });
+        w.nodes(&lesson.article, UP);
         w.close("div");
         w.raw("\n");
-        comments(w, lesson, images);
+        comments(w, lesson);
         w.close("section");
     })
 }
 
-fn comments(w: &mut Writer, lesson: &Lesson, images: &Embedded) {
+fn comments(w: &mut Writer, lesson: &Lesson) {
     if lesson.comments.is_empty() {
         return;
     }
@@ -92,7 +109,7 @@ fn comments(w: &mut Writer, lesson: &Lesson, images: &Embedded) {
     );
     w.raw("\n");
     for comment in &lesson.comments {
-        self::comment(w, comment, &lesson.source, images);
+        self::comment(w, comment);
         w.raw("\n");
     }
     w.close("section");
@@ -108,11 +125,12 @@ pub fn comments_heading(shown: usize, total: usize) -> String {
     }
 }
 
-fn comment(w: &mut Writer, comment: &Comment, lesson: &Path, images: &Embedded) {
+fn comment(w: &mut Writer, comment: &Comment) {
     w.open("div", &[("class", "comment")]);
     w.open("p", &[("class", "comment-meta")]);
-    if let Some(avatar) = &comment.avatar {
-        let src = format!("../{}", images.path(Kind::Avatar, lesson, avatar));
+    // An avatar is never sliced: it is one file (or the placeholder's).
+    if let Some(file) = comment.avatar.as_ref().and_then(|a| a.stored.first()) {
+        let src = format!("{UP}{file}");
         w.void("img", &[("class", "avatar"), ("src", &src), ("alt", "")]);
     }
     w.element("span", &[("class", "comment-author")], &comment.author);
@@ -150,7 +168,7 @@ pub fn cover(title: &str, language: &str, image_path: &str) -> String {
             "img",
             &[
                 ("class", "cover-image"),
-                ("src", &format!("../{image_path}")),
+                ("src", &format!("{UP}{image_path}")),
                 ("alt", title),
             ],
         );
@@ -161,19 +179,25 @@ pub fn cover(title: &str, language: &str, image_path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Reply, ReplyBy};
+    use crate::model::{ImageRef, Reply, ReplyBy};
 
     fn lesson() -> Lesson {
+        let mut article = crate::sanitize::article(
+            "<p>正文<br>二</p><ul><li>a</li><br></ul><img src=\"https://x/1.png\" alt=\"图\">",
+        );
+        if let Some(crate::model::Node::Image(image)) = article.last_mut() {
+            image.image.stored = vec!["images/1.png".into()];
+        }
         Lesson {
             source: "x.md".into(),
             title: "01 | A & B".into(),
-            article_html:
-                "<p>正文<br>二</p><ul><li>a</li><br></ul><img src=\"https://x/1.png\" alt=\"图\">"
-                    .into(),
-            article_images: vec!["https://x/1.png".into()],
+            article,
             comments: vec![Comment {
                 author: "张三".into(),
-                avatar: Some("https://x/a.jpg".into()),
+                avatar: Some(ImageRef {
+                    src: "https://x/a.jpg".into(),
+                    stored: vec!["images/avatar.png".into()],
+                }),
                 likes: Some(3),
                 date: "2019-01-01".into(),
                 text: "a < b\nc".into(),
@@ -184,12 +208,13 @@ mod tests {
                 reply_count: None,
             }],
             comments_in_source: 5,
+            likes_recorded: true,
         }
     }
 
     #[test]
     fn chapter_is_well_formed_xhtml_with_one_element_per_comment() {
-        let xhtml = chapter(&lesson(), &Embedded::default(), "zh-CN");
+        let xhtml = chapter(&lesson(), "zh-CN");
         let doc = roxmltree::Document::parse_with_options(
             &xhtml,
             roxmltree::ParsingOptions {
@@ -210,8 +235,8 @@ mod tests {
         assert!(xhtml.contains("精选留言（1 / 5）"));
         assert!(xhtml.contains("a &lt; b<br/>c"));
         assert!(xhtml.contains("<span class=\"reply-label\">编辑回复</span>"));
-        assert!(xhtml.contains("src=\"../images/placeholder.png\" alt=\"图\""));
-        assert!(xhtml.contains("src=\"../images/avatar.png\""));
+        assert!(xhtml.contains("<img src=\"../images/1.png\" alt=\"图\"/>"));
+        assert!(xhtml.contains("class=\"avatar\" src=\"../images/avatar.png\""));
         assert!(!xhtml.contains("https://x/"));
     }
 
@@ -219,6 +244,34 @@ mod tests {
     fn lesson_without_chosen_comments_has_no_comment_section() {
         let mut l = lesson();
         l.comments.clear();
-        assert!(!chapter(&l, &Embedded::default(), "zh-CN").contains("comments"));
+        assert!(!chapter(&l, "zh-CN").contains("comments"));
+    }
+
+    #[test]
+    fn chapters_come_in_reading_order() {
+        let mut book = Book {
+            title: "b".into(),
+            author: None,
+            language: "zh-CN".into(),
+            front: Some(lesson()),
+            lessons: Vec::new(),
+            images: Vec::new(),
+        };
+        for n in 0..40 {
+            let mut l = lesson();
+            l.title = format!("第{n}讲");
+            book.lessons.push(l);
+        }
+        let titles: Vec<String> = chapters(&book)
+            .map(|xhtml| {
+                let start = xhtml.find("<title>").unwrap() + "<title>".len();
+                xhtml[start..xhtml.find("</title>").unwrap()].to_owned()
+            })
+            .collect();
+        let expected: Vec<String> = book
+            .chapters()
+            .map(|l| l.title.replace('&', "&amp;"))
+            .collect();
+        assert_eq!(titles, expected);
     }
 }

@@ -1,156 +1,333 @@
-//! Untrusted article HTML -> clean HTML, with ammonia and an allow-list.
+//! Untrusted article HTML -> a clean tree (`model::Node`) that holds only what a book may show,
+//! in a shape XHTML allows.
 //!
-//! Kept: headings, paragraphs, lists, pre/code, tables, blockquotes, emphasis, line breaks, rules,
-//! sup/sub, links to `http`, `https` and `mailto`, and images. Everything else goes: scripts and
-//! styles with their content, event handlers, `style`, `srcset`, forms, frames, embedded objects,
-//! SVG and MathML. The output is still HTML; `xhtml` turns it into XHTML.
+//! The article is parsed once, by html5ever (through scraper), and walked once. Each element
+//! is treated as the table in `elements` says: kept (with its allowed attributes, their values
+//! checked), left out with its content kept, or left out with its content. Kept: headings,
+//! paragraphs, lists, pre/code, tables, blockquotes, emphasis, line breaks, rules, sup/sub,
+//! links to `http`, `https` and `mailto`, and images. Everything else goes: scripts and styles
+//! with their content, event handlers, `style`, `srcset`, forms, frames, embedded objects, SVG
+//! and MathML.
+//!
+//! The walk also repairs what HTML parsers accept but XHTML does not (a `<br>` directly inside
+//! `<ul>`, a `<div>` inside a `<span>`, a `<li>` outside any list), so the tree is valid by
+//! construction and `xhtml` only has to write it. It uses no recursion, so thousands of nested
+//! elements cannot overflow the stack.
+//!
+//! ammonia, the usual sanitizer, is not used: it hands back only serialized HTML (its tree is
+//! behind `--cfg ammonia_unstable`, outside semver), so every article would be parsed twice,
+//! under two allow-lists that had to agree.
 //!
 //! Comments need no policy: the parsers reduce them to plain text.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 
-use ammonia::Builder;
+use ego_tree::iter::Edge;
 use regex::Regex;
+use scraper::Html;
 
-/// An article after sanitizing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Clean {
-    pub html: String,
-    /// The `src` of every image kept, in document order, as written (trimmed).
-    pub images: Vec<String>,
+use crate::elements::{self, End, Flow, Policy};
+use crate::model::{Element, Image, ImageRef, Lesson, Node, ParsedLesson};
+
+/// A parsed lesson, its article made clean.
+pub fn lesson(parsed: ParsedLesson) -> Lesson {
+    let mut comments = parsed.comments;
+    // The lesson stays in memory until it is packaged: no spare capacity.
+    comments.shrink_to_fit();
+    Lesson {
+        article: article(&parsed.article_html),
+        source: parsed.source,
+        title: parsed.title,
+        comments,
+        comments_in_source: parsed.comments_in_source,
+        likes_recorded: parsed.likes_recorded,
+    }
 }
 
-const TAGS: &[&str] = &[
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "rp",
-    "rt",
-    "ruby",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-    "var",
-];
-
-/// Elements removed together with their content (ammonia keeps the text of other removed tags).
-/// Besides scripts and styles these are fallbacks, form controls and drawings, whose text means
-/// nothing without them, and the elements whose content HTML reads as raw text (`xmp`,
-/// `plaintext`, `textarea`, `title`, `noembed`, …): kept, their content would show the markup
-/// inside them, attack strings included, as visible text. DOMPurify's `FORBID_CONTENTS` makes
-/// the same choice.
-pub(crate) const DROP_WITH_CONTENT: &[&str] = &[
-    "script",
-    "style",
-    "title",
-    "template",
-    "noscript",
-    "iframe",
-    "object",
-    "embed",
-    "applet",
-    "svg",
-    "math",
-    "select",
-    "textarea",
-    "button",
-    "audio",
-    "video",
-    "canvas",
-    "map",
-    "head",
-    "frameset",
-    "noframes",
-    "noembed",
-    "xmp",
-    "plaintext",
-];
-
 /// Sanitizes one article.
-pub fn article(html: &str) -> Clean {
+pub fn article(html: &str) -> Vec<Node> {
     let html = limit_nesting(html);
-    let images = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&images);
-    let mut builder = Builder::empty();
-    builder
-        .tags(TAGS.iter().copied().collect())
-        .clean_content_tags(DROP_WITH_CONTENT.iter().copied().collect())
-        .tag_attributes(HashMap::from([
-            ("a", HashSet::from(["href", "title"])),
-            ("img", HashSet::from(["src", "alt", "title"])),
-            ("abbr", HashSet::from(["title"])),
-            ("dfn", HashSet::from(["title"])),
-            ("ol", HashSet::from(["start", "reversed"])),
-            ("td", HashSet::from(["colspan", "rowspan"])),
-            ("th", HashSet::from(["colspan", "rowspan"])),
-        ]))
-        .url_schemes(HashSet::from(["http", "https", "mailto", "data"]))
-        .link_rel(None)
-        .strip_comments(true)
-        .attribute_filter(move |element, attribute, value| {
-            let kept = filter_attribute(element, attribute, value)?;
-            if (element, attribute) == ("img", "src") {
-                seen.lock()
-                    .expect("no panic while holding the image list")
-                    .push(kept.clone());
+    let doc = Html::parse_fragment(&html);
+    let root = doc.root_element();
+    let mut tree = TreeBuilder::default();
+    // The element being left out with everything in it.
+    let mut skip: Option<ego_tree::NodeId> = None;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) | Edge::Close(node) if node.id() == root.id() => {}
+            Edge::Open(node) => {
+                if skip.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    scraper::Node::Text(text) => tree.text(&text.text),
+                    scraper::Node::Element(el) if !tree.open(el) => skip = Some(node.id()),
+                    _ => {}
+                }
             }
-            Some(kept.into())
+            Edge::Close(node) => {
+                if let Some(id) = skip {
+                    if id == node.id() {
+                        skip = None;
+                    }
+                    continue;
+                }
+                if let scraper::Node::Element(el) = node.value() {
+                    tree.close(el.name());
+                }
+            }
+        }
+    }
+    tree.finish()
+}
+
+/// Builds the clean tree while the parsed one is walked.
+#[derive(Default)]
+struct TreeBuilder {
+    /// The top level of the article.
+    top: Vec<Node>,
+    /// The elements open in the parsed tree, innermost last.
+    open: Vec<Frame>,
+    /// Text not yet placed: runs of text that only left-out elements or HTML comments separate
+    /// are one text, as a reader sees them.
+    text: String,
+}
+
+/// What became of one open element of the parsed tree.
+enum Frame {
+    /// Left out; its children go to the nearest kept element.
+    Unwrapped,
+    Kept {
+        element: Element,
+        /// An element opened around this one to make it valid (`<li>` around a stray list child).
+        wrapper: Option<&'static str>,
+    },
+}
+
+/// What to do with a kept element inside `parent` (the nearest kept element).
+enum Decision {
+    /// Leave out the element and everything in it.
+    Skip,
+    /// Leave out the element but keep its children.
+    Unwrap,
+    Keep {
+        tag: &'static str,
+        wrapper: Option<&'static str>,
+    },
+}
+
+impl TreeBuilder {
+    /// The nearest kept element, whose children new nodes become.
+    fn parent(&self) -> Option<&'static str> {
+        self.open.iter().rev().find_map(|frame| match frame {
+            Frame::Kept { element, .. } => Some(element.tag),
+            Frame::Unwrapped => None,
+        })
+    }
+
+    fn children(&mut self) -> &mut Vec<Node> {
+        let kept = self.open.iter_mut().rev().find_map(|frame| match frame {
+            Frame::Kept { element, .. } => Some(&mut element.children),
+            Frame::Unwrapped => None,
         });
-    let html = builder.clean(&html).to_string();
-    let images = std::mem::take(
-        &mut *images
-            .lock()
-            .expect("no panic while holding the image list"),
-    );
-    Clean { html, images }
+        match kept {
+            Some(children) => children,
+            None => &mut self.top,
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Places the pending text inside the nearest kept element, where text may stand.
+    fn flush_text(&mut self) {
+        if self.text.is_empty() {
+            return;
+        }
+        let text = std::mem::take(&mut self.text);
+        let item = match self.parent() {
+            // Text may not sit directly in these: whitespace between items is dropped, words get
+            // an item of their own. Text in a table was moved out of it by the HTML parser already.
+            Some("ul" | "ol") => Some("li"),
+            Some("dl") => Some("dd"),
+            Some("table" | "thead" | "tbody" | "tfoot" | "tr") => return,
+            _ => None,
+        };
+        match item {
+            Some(_) if text.trim().is_empty() => {}
+            Some(tag) => self.children().push(Node::Element(Element {
+                tag,
+                attributes: Vec::new(),
+                children: vec![Node::Text(text.into_boxed_str().into())],
+            })),
+            // A whole column's articles stay in memory until packaged: no spare capacity.
+            None => self
+                .children()
+                .push(Node::Text(text.into_boxed_str().into())),
+        }
+    }
+
+    /// Opens the element `el` of the parsed tree; `false` when it is left out with its content.
+    fn open(&mut self, el: &scraper::node::Element) -> bool {
+        let Some(known) = elements::get(el.name()) else {
+            self.open.push(Frame::Unwrapped);
+            return true;
+        };
+        match known.policy {
+            Policy::Drop => return false,
+            Policy::Unwrap => {
+                self.open.push(Frame::Unwrapped);
+                return true;
+            }
+            Policy::Keep => {}
+        }
+        self.flush_text();
+        let (tag, wrapper) = match decide(known, self.parent()) {
+            Decision::Skip => return false,
+            Decision::Unwrap => {
+                self.open.push(Frame::Unwrapped);
+                return true;
+            }
+            Decision::Keep { tag, wrapper } => (tag, wrapper),
+        };
+        if tag == "img" {
+            // An image has no children: it is placed at once, and an image without a usable
+            // source is left out.
+            if let Some(image) = image(el) {
+                let node = wrap(Node::Image(Box::new(image)), wrapper);
+                self.children().push(node);
+            }
+            self.open.push(Frame::Unwrapped);
+            return true;
+        }
+        let attributes = el
+            .attrs()
+            .filter(|(name, _)| known.keeps_attribute(name))
+            .filter_map(|(name, value)| {
+                let name = known.attributes.iter().find(|a| **a == name)?;
+                Some((*name, clean_attribute(tag, name, value)?))
+            })
+            .collect();
+        self.open.push(Frame::Kept {
+            element: Element {
+                tag,
+                attributes,
+                children: Vec::new(),
+            },
+            wrapper,
+        });
+        true
+    }
+
+    /// Closes the innermost open element, named `name` in the parsed tree.
+    fn close(&mut self, name: &str) {
+        if elements::get(name).is_some_and(|e| e.policy == Policy::Keep) {
+            self.flush_text();
+        }
+        if let Some(Frame::Kept {
+            mut element,
+            wrapper,
+        }) = self.open.pop()
+        {
+            element.children.shrink_to_fit();
+            let node = wrap(Node::Element(element), wrapper);
+            self.children().push(node);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Node> {
+        self.flush_text();
+        self.top.shrink_to_fit();
+        self.top
+    }
+}
+
+fn wrap(node: Node, wrapper: Option<&'static str>) -> Node {
+    match wrapper {
+        Some(tag) => Node::Element(Element {
+            tag,
+            attributes: Vec::new(),
+            children: vec![node],
+        }),
+        None => node,
+    }
+}
+
+/// An `<img>` with a source the book can use, or `None`.
+fn image(el: &scraper::node::Element) -> Option<Image> {
+    let src = clean_attribute("img", "src", el.attr("src")?)?;
+    Some(Image {
+        image: ImageRef::new(src),
+        alt: el.attr("alt").unwrap_or("").trim().to_owned(),
+        title: el.attr("title").map(|t| t.trim().to_owned()),
+    })
+}
+
+/// Decides how a kept element is written inside `parent` (the nearest kept element).
+fn decide(element: &elements::Element, parent: Option<&'static str>) -> Decision {
+    let tag = element.name;
+    let parent_element = parent.and_then(elements::get);
+    if matches!(parent, Some("ul" | "ol")) {
+        return match tag {
+            "li" => Decision::Keep { tag, wrapper: None },
+            "br" | "hr" => Decision::Skip,
+            _ => Decision::Keep {
+                tag,
+                wrapper: Some("li"),
+            },
+        };
+    }
+    if parent == Some("dl") && !matches!(tag, "dt" | "dd" | "div") {
+        return if tag == "br" {
+            Decision::Skip
+        } else {
+            Decision::Keep {
+                tag,
+                wrapper: Some("dd"),
+            }
+        };
+    }
+    if parent_element.is_some_and(|p| p.phrasing_only()) {
+        if tag == "hr" {
+            return Decision::Skip;
+        }
+        if element.flow != Flow::Phrasing || (tag == "a" && parent == Some("a")) {
+            return Decision::Unwrap;
+        }
+    }
+    let in_table = parent_element.is_some_and(|p| matches!(p.flow, Flow::Table | Flow::TablePart));
+    match tag {
+        "li" => Decision::Keep {
+            tag: "div",
+            wrapper: None,
+        },
+        "dt" | "dd" if parent != Some("dl") => Decision::Keep {
+            tag: "div",
+            wrapper: None,
+        },
+        _ if element.flow == Flow::TablePart && !in_table => Decision::Unwrap,
+        _ => Decision::Keep { tag, wrapper: None },
+    }
+}
+
+/// The value a kept attribute keeps, or `None` to drop it.
+fn clean_attribute(element: &str, attribute: &str, value: &str) -> Option<String> {
+    if matches!(attribute, "href" | "src") && !allowed_url(value) {
+        return None;
+    }
+    filter_attribute(element, attribute, value)
+}
+
+/// Whether a URL attribute may stay at all: a URL with a scheme the book knows, or a relative
+/// one (checked as the URL parser reads it, so `java\tscript:` is still `javascript:`).
+fn allowed_url(value: &str) -> bool {
+    match url::Url::parse(value) {
+        Ok(url) => matches!(url.scheme(), "http" | "https" | "mailto" | "data"),
+        Err(url::ParseError::RelativeUrlWithoutBase) => true,
+        Err(_) => false,
+    }
 }
 
 /// Deepest element nesting passed on to the HTML parser. No real article comes close; hostile
@@ -206,39 +383,9 @@ pub fn limit_nesting(html: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether repeating `name` does not nest: void elements, and those whose end HTML implies.
 fn is_void_or_implied_end(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "br"
-            | "col"
-            | "embed"
-            | "hr"
-            | "img"
-            | "input"
-            | "link"
-            | "meta"
-            | "source"
-            | "track"
-            | "wbr"
-            | "p"
-            | "li"
-            | "dt"
-            | "dd"
-            | "tr"
-            | "td"
-            | "th"
-            | "option"
-            | "optgroup"
-            | "rt"
-            | "rp"
-            | "thead"
-            | "tbody"
-            | "tfoot"
-            | "colgroup"
-            | "caption"
-    )
+    elements::get(name).is_some_and(|e| e.end != End::Explicit)
 }
 
 /// The value an attribute keeps, or `None` to drop it. ammonia has already refused schemes
@@ -337,13 +484,33 @@ fn has_scheme(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model;
+
+    /// What `article` makes of `html`, written as XHTML, with each image stored under its own
+    /// source.
+    fn clean(html: &str) -> String {
+        let mut nodes = article(html);
+        for image in model::images_mut(&mut nodes) {
+            image.image.stored = vec![image.image.src.clone()];
+        }
+        let mut w = crate::xhtml::Writer::new();
+        w.nodes(&nodes, "");
+        w.finish()
+    }
+
+    fn images(html: &str) -> Vec<String> {
+        let mut nodes = article(html);
+        model::images_mut(&mut nodes)
+            .into_iter()
+            .map(|i| i.image.src.clone())
+            .collect()
+    }
 
     #[test]
     fn scripts_styles_and_handlers_are_removed_text_kept() {
-        let out = article(
-            "<p onclick=\"alert(1)\">段落<script>alert('x')</script></p><style>p{}</style>",
-        );
-        assert_eq!(out.html, "<p>段落</p>");
+        let out =
+            clean("<p onclick=\"alert(1)\">段落<script>alert('x')</script></p><style>p{}</style>");
+        assert_eq!(out, "<p>段落</p>");
     }
 
     #[test]
@@ -356,11 +523,11 @@ mod tests {
             "#frag",
             "other.md",
         ] {
-            let out = article(&format!("<a href=\"{href}\">链接</a>"));
-            assert_eq!(out.html, "<a>链接</a>", "{href}");
+            let out = clean(&format!("<a href=\"{href}\">链接</a>"));
+            assert_eq!(out, "<a>链接</a>", "{href}");
         }
-        let out = article("<a href=\"https://kubernetes.io/\">正常链接</a>");
-        assert_eq!(out.html, "<a href=\"https://kubernetes.io/\">正常链接</a>");
+        let out = clean("<a href=\"https://kubernetes.io/\">正常链接</a>");
+        assert_eq!(out, "<a href=\"https://kubernetes.io/\">正常链接</a>");
     }
 
     #[test]
@@ -385,80 +552,73 @@ mod tests {
                 "mailto:a@b.example?subject=%E4%BD%A0%E5%A5%BD%20%E5%90%97",
             ),
         ] {
-            let out = article(&format!("<a href=\"{href}\">链接</a>"));
-            assert_eq!(
-                out.html,
-                format!("<a href=\"{written}\">链接</a>"),
-                "{href}"
-            );
+            let out = clean(&format!("<a href=\"{href}\">链接</a>"));
+            assert_eq!(out, format!("<a href=\"{written}\">链接</a>"), "{href}");
         }
         for no_url in ["https://", "mailto:", "https://e..com/"] {
-            let out = article(&format!("<a href=\"{no_url}\">无网址</a>"));
-            assert_eq!(out.html, "<a>无网址</a>", "{no_url}");
+            let out = clean(&format!("<a href=\"{no_url}\">无网址</a>"));
+            assert_eq!(out, "<a>无网址</a>", "{no_url}");
         }
-        let out = article("<a href=\"https://e.com/#a#b\">片段</a>");
-        assert_eq!(out.html, "<a href=\"https://e.com/#a%23b\">片段</a>");
+        let out = clean("<a href=\"https://e.com/#a#b\">片段</a>");
+        assert_eq!(out, "<a href=\"https://e.com/#a%23b\">片段</a>");
     }
 
     #[test]
     fn raw_text_elements_go_with_their_content() {
-        let out = article(
+        let out = clean(
             "<p>前</p><xmp><img src=x onerror=alert(1)></xmp><noembed><b onclick=x>y</b></noembed>\
              <textarea><script>alert(1)</script></textarea><plaintext><a href=\"javascript:x\">z",
         );
-        assert_eq!(out.html, "<p>前</p>");
+        assert_eq!(out, "<p>前</p>");
     }
 
     #[test]
     fn embedded_and_active_content_is_removed() {
-        let out = article(concat!(
+        let out = clean(concat!(
             "<iframe src=\"https://evil.example/\"></iframe><object data=\"x.swf\">fallback</object>",
             "<embed src=\"y.swf\"><form action=\"https://evil.example/\"><input name=\"q\"><button>go</button></form>",
             "<svg><script>alert(1)</script><circle r=\"5\"/></svg><math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
             "<meta http-equiv=\"refresh\" content=\"0\"><base href=\"https://evil.example/\">",
             "<link rel=\"stylesheet\" href=\"https://evil.example/a.css\"><p style=\"background:url(https://evil.example/bg.png)\">样式</p>",
         ));
-        assert_eq!(out.html, "<p>样式</p>");
+        assert_eq!(out, "<p>样式</p>");
     }
 
     #[test]
     fn image_sources_are_collected_and_unsafe_ones_dropped() {
-        let out = article(concat!(
+        let html = concat!(
             "<img src=\" https://a.org/1.png\" alt=\"图片\" srcset=\"https://a.org/2.png 2x\" onerror=\"x\">",
             "<img src=\"file:///etc/passwd\"><img src=\"javascript:alert(1)\">",
             "<img src=\"data:image/png;base64,AAAA\"><img src=\"images/a.png\">",
-        ));
+        );
+        let out = clean(html);
         assert_eq!(
-            out.images,
+            images(html),
             [
                 "https://a.org/1.png",
                 "data:image/png;base64,AAAA",
                 "images/a.png"
             ]
         );
-        assert!(
-            !out.html.contains("srcset")
-                && !out.html.contains("onerror")
-                && !out.html.contains("file:")
-        );
+        assert!(!out.contains("srcset") && !out.contains("onerror") && !out.contains("file:"));
     }
 
     #[test]
     fn code_keeps_its_characters() {
-        let out = article("<pre><code>if a &lt; b &amp;&amp; c &gt; d { return; }</code></pre>");
+        let out = clean("<pre><code>if a &lt; b &amp;&amp; c &gt; d { return; }</code></pre>");
         assert_eq!(
-            out.html,
+            out,
             "<pre><code>if a &lt; b &amp;&amp; c &gt; d { return; }</code></pre>"
         );
     }
 
     #[test]
     fn audio_video_and_read_end_marker_are_removed() {
-        let out = article(
+        let out = clean(
             "<audio title=\"t\" src=\"https://a/1.mp3\" controls=\"controls\"></audio> <p>x</p><!-- [[[read_end]]] --><video poster=\"https://p\"><source src=\" https://m.mp4\"></video>",
         );
-        assert_eq!(out.html.trim(), "<p>x</p>");
-        assert!(out.images.is_empty());
+        assert_eq!(out.trim(), "<p>x</p>");
+        assert!(!out.contains("img"));
     }
 
     #[test]
@@ -466,7 +626,7 @@ mod tests {
         let deep = format!("{}<p>深层嵌套</p>", "<div/>".repeat(10_000));
         let limited = limit_nesting(&deep);
         assert_eq!(limited.matches("<div/>").count(), MAX_DEPTH);
-        assert!(article(&deep).html.contains("深层嵌套"));
+        assert!(clean(&deep).contains("深层嵌套"));
         assert_eq!(
             limit_nesting("<p>a<br/>b<img src=\"x\"/></p>"),
             "<p>a<br/>b<img src=\"x\"/></p>"
@@ -480,8 +640,8 @@ mod tests {
         assert_eq!(limited.matches("<div>").count(), MAX_DEPTH);
         assert_eq!(limited.matches("</div>").count(), MAX_DEPTH);
         assert!(limited.contains("深层"));
-        let out = article(&deep);
-        assert!(out.html.contains("深层"));
+        let out = clean(&deep);
+        assert!(out.contains("深层"));
     }
 
     #[test]
@@ -496,18 +656,100 @@ mod tests {
 
     #[test]
     fn numbers_in_list_and_table_attributes_are_validated() {
-        let out = article(
+        let out = clean(
             "<ol start=\"3x\"><li>a</li></ol><ol start=\"4\"><li>b</li></ol><table><tr><td colspan=\"0\">c</td><td rowspan=\"2\">d</td></tr></table>",
         );
         assert!(
-            out.html.contains("<ol><li>a</li></ol><ol start=\"4\">"),
+            out.contains("<ol><li>a</li></ol><ol start=\"4\">"),
             "{}",
-            out.html
+            out
         );
         assert!(
-            out.html.contains("<td>c</td><td rowspan=\"2\">d</td>"),
+            out.contains("<td>c</td><td rowspan=\"2\">d</td>"),
             "{}",
-            out.html
+            out
+        );
+    }
+
+    #[test]
+    fn void_elements_are_closed_and_entities_are_xml() {
+        let out = clean("<p>a<br>b&nbsp;c &amp; &lt;d&gt;</p><hr><img src=\"x.png\">");
+        assert_eq!(
+            out,
+            "<p>a<br/>b\u{a0}c &amp; &lt;d&gt;</p><hr/><img src=\"x.png\" alt=\"\"/>"
+        );
+    }
+
+    #[test]
+    fn br_directly_inside_a_list_is_dropped() {
+        let out = clean("<ul><li>a</li><br><li>b</li><br></ul>");
+        assert_eq!(out, "<ul><li>a</li><li>b</li></ul>");
+    }
+
+    #[test]
+    fn stray_list_content_is_wrapped_in_an_item() {
+        let out = clean("<ol><p>para</p>text<li>b</li></ol>");
+        assert_eq!(out, "<ol><li><p>para</p></li><li>text</li><li>b</li></ol>");
+    }
+
+    #[test]
+    fn text_that_only_left_out_markup_separates_is_one_text() {
+        let out = clean("<ul>a<!-- c --><font> </font><li>b</li></ul>");
+        assert_eq!(out, "<ul><li>a </li><li>b</li></ul>");
+    }
+
+    #[test]
+    fn blocks_inside_phrasing_are_unwrapped_keeping_text() {
+        let out = clean("<span><div>x</div><ul><li>y</li></ul></span>");
+        assert_eq!(out, "<span>xy</span>");
+    }
+
+    #[test]
+    fn list_item_outside_a_list_becomes_a_div() {
+        assert_eq!(clean("<li>x</li>"), "<div>x</div>");
+    }
+
+    #[test]
+    fn unknown_elements_are_unwrapped() {
+        assert_eq!(clean("<p>uuid:<uuid>abc</uuid></p>"), "<p>uuid:abc</p>");
+    }
+
+    #[test]
+    fn forbidden_characters_from_character_references_are_dropped() {
+        assert_eq!(clean("<p>a&#8;b&#x1;c</p>"), "<p>abc</p>");
+    }
+
+    #[test]
+    fn images_without_a_usable_source_are_left_out() {
+        assert_eq!(
+            clean("<p>a<img>b<img src=\"javascript:x\">c<img src=\" \"></p>"),
+            "<p>abc</p>"
+        );
+    }
+
+    #[test]
+    fn a_parsed_lesson_keeps_everything_but_its_article_html() {
+        let parsed = ParsedLesson {
+            source: "01.md".into(),
+            title: "01 | 一".into(),
+            article_html: "<p>正文<script>x</script></p>".into(),
+            comments: vec![model::Comment::default()],
+            comments_in_source: 3,
+            likes_recorded: true,
+        };
+        let lesson = lesson(parsed.clone());
+        assert_eq!(lesson.source, parsed.source);
+        assert_eq!(lesson.title, parsed.title);
+        assert_eq!(lesson.comments, parsed.comments);
+        assert_eq!(lesson.comments_in_source, 3);
+        assert!(lesson.likes_recorded);
+        assert_eq!(
+            lesson.article,
+            [Node::Element(Element {
+                tag: "p",
+                attributes: Vec::new(),
+                children: vec![Node::Text("正文".into())],
+            })]
         );
     }
 }

@@ -2,7 +2,6 @@
 //! (`tests/testsuite/regressions.rs` includes this file).
 
 use lessonpub::discover::LessonFile;
-use lessonpub::images::Embedded;
 use lessonpub::parse::{self, Format};
 use lessonpub::xhtml::Writer;
 
@@ -16,22 +15,27 @@ pub fn lesson(data: &[u8], format: Format) {
         path: "01 | fuzz.md".into(),
         title: "01 | fuzz".into(),
     };
-    let (mut lesson, _warnings) = parse::from_text(&text, format, &file);
-    lesson.article_html = lessonpub::sanitize::article(&lesson.article_html).html;
-    assert_safe_xml(&lessonpub::render::chapter(
-        &lesson,
-        &Embedded::default(),
-        "zh-CN",
-    ));
+    let (parsed, _warnings) = parse::from_text(&text, format, &file);
+    let mut lesson = lessonpub::sanitize::lesson(parsed);
+    for image in lessonpub::model::images_mut(&mut lesson.article) {
+        image.image.stored = vec!["images/x.png".to_owned()];
+    }
+    for avatar in lesson.comments.iter_mut().filter_map(|c| c.avatar.as_mut()) {
+        avatar.stored = vec!["images/a.png".to_owned()];
+    }
+    assert_safe_xml(&lessonpub::render::chapter(&lesson, "zh-CN"));
 }
 
 /// Any string -> sanitize -> serialize as XHTML, which must be safe XML.
 pub fn fragment(data: &[u8]) {
     let html = String::from_utf8_lossy(data);
-    let clean = lessonpub::sanitize::article(&html);
+    let mut article = lessonpub::sanitize::article(&html);
+    for image in lessonpub::model::images_mut(&mut article) {
+        image.image.stored = vec!["img/x.png".to_owned()];
+    }
     let mut w = Writer::new();
     w.raw("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-    w.fragment(&clean.html, &|_| vec!["img/x.png".to_owned()]);
+    w.nodes(&article, "");
     w.raw("</div>");
     assert_safe_xml(&w.finish());
 }

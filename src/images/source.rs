@@ -49,13 +49,6 @@ impl Source {
             Source::Local(lesson_dir.join(src))
         }
     }
-
-    /// Whether `src` names a file relative to its lesson, so that the same text in lessons of
-    /// different folders means different images.
-    pub fn is_relative(src: &str) -> bool {
-        let src = src.trim();
-        !src.is_empty() && !src.starts_with("//") && scheme(src).is_none()
-    }
 }
 
 /// The scheme of a URL (`https`, `file`, `javascript`), or `None` for a path. A Windows drive
@@ -166,8 +159,6 @@ mod tests {
                 "{refused}"
             );
         }
-        assert!(Source::is_relative("a.png"));
-        assert!(!Source::is_relative("https://a/x.png"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use scraper::{ElementRef, Html, Selector};
 
 use super::{Parsed, escape_unknown_tags, text_of};
-use crate::model::{Comment, Reply, ReplyBy};
+use crate::model::{Comment, ImageRef, Reply, ReplyBy};
 use crate::text::LineCounter;
 
 /// Each comment is one `<div class="_2sjJGcOH_0">`; its presence identifies the format.
@@ -96,7 +96,7 @@ fn comment(item: ElementRef<'_>) -> Option<Comment> {
     }
     Some(Comment {
         author,
-        avatar: first(&SELECTORS.avatar).map(|e| e.attr("src").unwrap_or("").trim().to_owned()),
+        avatar: first(&SELECTORS.avatar).map(|e| ImageRef::new(e.attr("src").unwrap_or("").trim())),
         likes: None,
         reply_count: None,
         date: first(&SELECTORS.date).map(text_of).unwrap_or_default(),
@@ -156,7 +156,10 @@ mod tests {
         assert_eq!(c.author, "张三");
         assert_eq!(c.text, "第一行\n第二行 <x>");
         assert_eq!(c.date, "2019-01-02 14:46:22");
-        assert_eq!(c.avatar.as_deref(), Some("https://wx.qlogo.cn/x/132"));
+        assert_eq!(
+            c.avatar.as_ref().map(|a| a.src.as_str()),
+            Some("https://wx.qlogo.cn/x/132")
+        );
         assert_eq!(
             c.reply,
             Some(Reply {

@@ -17,7 +17,7 @@ use pulldown_cmark::{Event, Options, Parser, html};
 use regex::Regex;
 
 use super::{Parsed, escape_unknown_tags, plain_text};
-use crate::model::Comment;
+use crate::model::{Comment, ImageRef};
 use crate::text::LineCounter;
 
 static BLOCK_START: LazyLock<Regex> = LazyLock::new(|| {
@@ -117,7 +117,7 @@ fn comment(item: &str) -> Option<Comment> {
     let counts = &item[name_end..open.start()];
     Some(Comment {
         author,
-        avatar: AVATAR.captures(item).map(|c| c[1].trim().to_owned()),
+        avatar: AVATAR.captures(item).map(|c| ImageRef::new(c[1].trim())),
         likes: LIKES
             .captures(counts)
             .and_then(|c| c[1].parse::<i64>().ok())
@@ -146,14 +146,17 @@ mod tests {
         let first = &parsed.comments[0];
         assert_eq!(first.author, "NAME A");
         assert_eq!(
-            first.avatar.as_deref(),
+            first.avatar.as_ref().map(|a| a.src.as_str()),
             Some("https://static001.geekbang.org/account/avatar/00/10/9f/26/5a568309.jpg")
         );
         assert_eq!(first.likes, Some(11));
         assert_eq!(first.reply_count, Some(2));
         assert_eq!(first.date, "2018-08-09");
         assert_eq!(first.text, "a < b/c\n```\n# not a heading");
-        assert_eq!(parsed.comments[1].avatar.as_deref(), Some(""));
+        assert_eq!(
+            parsed.comments[1].avatar.as_ref().map(|a| a.src.as_str()),
+            Some("")
+        );
         assert_eq!(parsed.comments[1].reply_count, Some(-1));
     }
 
@@ -175,7 +178,7 @@ mod tests {
                 c.author.as_str(),
                 c.likes,
                 c.text.as_str(),
-                c.avatar.as_deref()
+                c.avatar.as_ref().map(|a| a.src.as_str())
             ),
             ("leslie", Some(34), "TEXT", None)
         );

@@ -16,9 +16,9 @@ use ego_tree::iter::Edge;
 use regex::Regex;
 use scraper::{Html, Node};
 
-use crate::discover::LessonFile;
-use crate::model::Lesson;
 use crate::diagnostics::Warning;
+use crate::discover::LessonFile;
+use crate::model::ParsedLesson;
 
 /// The input formats lessonpub reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub enum Format {
 pub const MAX_LESSON_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads and parses one lesson file.
-pub fn lesson(file: &LessonFile) -> Result<(Lesson, Vec<Warning>)> {
+pub fn lesson(file: &LessonFile) -> Result<(ParsedLesson, Vec<Warning>)> {
     let path = &file.path;
     let size = fs::metadata(path)
         .with_context(|| format!("cannot read lesson `{}`", path.display()))?
@@ -60,7 +60,7 @@ pub fn lesson(file: &LessonFile) -> Result<(Lesson, Vec<Warning>)> {
 
 /// Parses the (decoded) text of `file` as `format`. Never fails: what cannot be read is left out
 /// with a warning.
-pub fn from_text(text: &str, format: Format, file: &LessonFile) -> (Lesson, Vec<Warning>) {
+pub fn from_text(text: &str, format: Format, file: &LessonFile) -> (ParsedLesson, Vec<Warning>) {
     let parsed = match format {
         Format::Markdown => markdown::parse(text),
         Format::Html => html::parse(text),
@@ -70,12 +70,12 @@ pub fn from_text(text: &str, format: Format, file: &LessonFile) -> (Lesson, Vec<
         .into_iter()
         .map(|(line, message)| Warning::in_file(&file.path, line, message))
         .collect();
-    let lesson = Lesson {
+    let lesson = ParsedLesson {
         source: file.path.clone(),
         title: file.title.clone(),
         article_html: parsed.article_html,
-        article_images: Vec::new(),
         comments_in_source: parsed.comments.len(),
+        likes_recorded: parsed.comments.iter().any(|c| c.likes.is_some()),
         comments: parsed.comments,
     };
     (lesson, warnings)
@@ -153,7 +153,7 @@ pub(crate) fn text_of(element: scraper::ElementRef<'_>) -> String {
 /// Whether the text inside an element `name` is left out of comment text, as the sanitizer
 /// leaves it out of articles.
 fn hidden(name: &str) -> bool {
-    crate::sanitize::DROP_WITH_CONTENT.contains(&name)
+    crate::elements::drops_content(name)
 }
 
 /// Turns tags that are no HTML element and carry no attribute (`<uuid>`, `<num>`, an unclosed
@@ -176,153 +176,7 @@ pub(crate) fn escape_unknown_tags(html: &str) -> Cow<'_, str> {
 }
 
 fn is_html_element(name: &str) -> bool {
-    // Every element of the HTML standard plus obsolete ones still met in saved pages, and the
-    // SVG/MathML roots (their children carry attributes, so they never reach this test).
-    const ELEMENTS: &[&str] = &[
-        "a",
-        "abbr",
-        "acronym",
-        "address",
-        "applet",
-        "area",
-        "article",
-        "aside",
-        "audio",
-        "b",
-        "base",
-        "basefont",
-        "bdi",
-        "bdo",
-        "bgsound",
-        "big",
-        "blink",
-        "blockquote",
-        "body",
-        "br",
-        "button",
-        "canvas",
-        "caption",
-        "center",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "data",
-        "datalist",
-        "dd",
-        "del",
-        "details",
-        "dfn",
-        "dialog",
-        "dir",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "embed",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "font",
-        "footer",
-        "form",
-        "frame",
-        "frameset",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "head",
-        "header",
-        "hgroup",
-        "hr",
-        "html",
-        "i",
-        "iframe",
-        "image",
-        "img",
-        "input",
-        "ins",
-        "isindex",
-        "kbd",
-        "keygen",
-        "label",
-        "legend",
-        "li",
-        "link",
-        "listing",
-        "main",
-        "map",
-        "mark",
-        "marquee",
-        "math",
-        "menu",
-        "menuitem",
-        "meta",
-        "meter",
-        "nav",
-        "nobr",
-        "noembed",
-        "noframes",
-        "noscript",
-        "object",
-        "ol",
-        "optgroup",
-        "option",
-        "output",
-        "p",
-        "param",
-        "picture",
-        "plaintext",
-        "pre",
-        "progress",
-        "q",
-        "rb",
-        "rp",
-        "rt",
-        "rtc",
-        "ruby",
-        "s",
-        "samp",
-        "script",
-        "search",
-        "section",
-        "select",
-        "slot",
-        "small",
-        "source",
-        "spacer",
-        "span",
-        "strike",
-        "strong",
-        "style",
-        "sub",
-        "summary",
-        "sup",
-        "svg",
-        "table",
-        "tbody",
-        "td",
-        "template",
-        "textarea",
-        "tfoot",
-        "th",
-        "thead",
-        "time",
-        "title",
-        "tr",
-        "track",
-        "tt",
-        "u",
-        "ul",
-        "var",
-        "video",
-        "wbr",
-        "xmp",
-    ];
-    ELEMENTS.contains(&name)
+    crate::elements::get(name).is_some()
 }
 
 #[cfg(test)]

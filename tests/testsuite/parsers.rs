@@ -5,12 +5,12 @@ use std::fs;
 use std::path::PathBuf;
 
 use lessonpub::discover::{self, LessonFile};
-use lessonpub::model::{Lesson, ReplyBy};
+use lessonpub::model::{ParsedLesson, ReplyBy};
 use regex::Regex;
 
 use crate::common::corpus;
 
-fn lessons(format: &str, slug: &str) -> Option<Vec<(LessonFile, Lesson)>> {
+fn lessons(format: &str, slug: &str) -> Option<Vec<(LessonFile, ParsedLesson)>> {
     let dir = corpus()?.join(format).join(slug);
     let column = discover::column(&dir).unwrap();
     let files: Vec<LessonFile> = column.front.into_iter().chain(column.lessons).collect();
@@ -39,7 +39,7 @@ fn items_in_source(path: &PathBuf) -> usize {
         .map_or(0, |at| item.find_iter(&text[at..]).count())
 }
 
-fn check_every_file(format: &str, slug: &str) -> Option<Vec<(LessonFile, Lesson)>> {
+fn check_every_file(format: &str, slug: &str) -> Option<Vec<(LessonFile, ParsedLesson)>> {
     let lessons = lessons(format, slug)?;
     let date = Regex::new(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$").unwrap();
     for (file, lesson) in &lessons {
@@ -67,16 +67,16 @@ fn check_every_file(format: &str, slug: &str) -> Option<Vec<(LessonFile, Lesson)
     Some(lessons)
 }
 
-fn distinct_avatars(lessons: &[(LessonFile, Lesson)]) -> usize {
+fn distinct_avatars(lessons: &[(LessonFile, ParsedLesson)]) -> usize {
     lessons
         .iter()
         .flat_map(|(_, l)| &l.comments)
-        .filter_map(|c| c.avatar.as_deref())
+        .filter_map(|c| c.avatar.as_ref().map(|a| a.src.as_str()))
         .collect::<HashSet<_>>()
         .len()
 }
 
-fn replies(lessons: &[(LessonFile, Lesson)], by: ReplyBy) -> usize {
+fn replies(lessons: &[(LessonFile, ParsedLesson)], by: ReplyBy) -> usize {
     lessons
         .iter()
         .flat_map(|(_, l)| &l.comments)

@@ -2,7 +2,6 @@
 //! script, no event handler and no remote reference.
 
 use lessonpub::discover::LessonFile;
-use lessonpub::images::Embedded;
 use lessonpub::parse::{self, Format};
 use lessonpub::xhtml::Writer;
 use proptest::prelude::*;
@@ -133,10 +132,13 @@ fn check(xhtml: &str) -> Result<(), TestCaseError> {
 }
 
 fn fragment_xhtml(html: &str) -> String {
-    let clean = lessonpub::sanitize::article(html);
+    let mut article = lessonpub::sanitize::article(html);
+    for image in lessonpub::model::images_mut(&mut article) {
+        image.image.stored = vec!["img/x.png".to_owned()];
+    }
     let mut w = Writer::new();
     w.raw("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-    w.fragment(&clean.html, &|_| vec!["img/x.png".to_owned()]);
+    w.nodes(&article, "");
     w.raw("</div>");
     w.finish()
 }
@@ -147,9 +149,16 @@ fn chapter_xhtml(text: &str, format: Format) -> String {
         path: "01 | t.md".into(),
         title: "01 | t".into(),
     };
-    let (mut lesson, _) = parse::from_text(&lessonpub::text::clean(text), format, &file);
-    lesson.article_html = lessonpub::sanitize::article(&lesson.article_html).html;
-    lessonpub::render::chapter(&lesson, &Embedded::default(), "zh-CN")
+    let (parsed, _) = parse::from_text(&lessonpub::text::clean(text), format, &file);
+    let mut lesson = lessonpub::sanitize::lesson(parsed);
+    // As `images::embed` would: every image stored in the book, under `images/`.
+    for image in lessonpub::model::images_mut(&mut lesson.article) {
+        image.image.stored = vec!["images/x.png".to_owned()];
+    }
+    for avatar in lesson.comments.iter_mut().filter_map(|c| c.avatar.as_mut()) {
+        avatar.stored = vec!["images/a.png".to_owned()];
+    }
+    lessonpub::render::chapter(&lesson, "zh-CN")
 }
 
 proptest! {

@@ -1,0 +1,261 @@
+//! Getting the original bytes of every source and making book-ready files of them.
+//!
+//! `jobs` threads get the bytes (downloads overlap), and each image is then decoded and encoded
+//! on the rayon pool, so every core works while downloads wait on the network. The persistent
+//! cache is asked first at every step: for what a previous build made of a URL, then for the
+//! original bytes, then for what was made of those bytes.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::cache::{Cache, ProcessedKey};
+use super::convert::{self, Part, Settings};
+use super::fetch::{self, Fetcher};
+use super::plan::Origin;
+use super::source::{self, Source};
+use super::store::Files;
+use super::{ImageOptions, Kind, local};
+
+/// How the original bytes were had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum How {
+    Downloaded,
+    Cached,
+    Local,
+}
+
+/// What one use (kind) of an origin became: book-ready parts, or why there are none.
+type KindParts = (Kind, Result<Vec<Part>, String>);
+
+/// As `KindParts`, with each part stored in `Files` and known by its name there.
+pub(super) type KindFiles = (Kind, Result<Vec<String>, String>);
+
+#[derive(Debug)]
+pub(super) enum Outcome {
+    Got {
+        how: How,
+        size: u64,
+        files: Vec<KindFiles>,
+    },
+    Missing {
+        reason: String,
+        offline: bool,
+    },
+}
+
+/// Everything the workers share.
+pub(super) struct Context<'a> {
+    pub options: &'a ImageOptions,
+    /// The canonical column folder; `Err` says why local images cannot be read.
+    column: Result<PathBuf, String>,
+    cache: Cache,
+    fetcher: Option<Fetcher>,
+    settings: Settings,
+    max_bytes: u64,
+    /// The first error writing the cache, reported once.
+    pub cache_error: Mutex<Option<String>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(column: &Path, options: &'a ImageOptions) -> Self {
+        let limits = fetch::Limits::default();
+        Context {
+            options,
+            column: column
+                .canonicalize()
+                .map_err(|e| format!("cannot resolve the column folder: {e}")),
+            fetcher: (!options.offline).then(|| Fetcher::new(limits)),
+            cache: Cache::new(options.cache_dir.as_deref(), options.cache_mode),
+            settings: Settings {
+                max_width: options.max_width,
+                grayscale: options.grayscale,
+            },
+            max_bytes: limits.max_bytes,
+            cache_error: Mutex::new(None),
+        }
+    }
+}
+
+/// Gets and processes every origin: `jobs` threads get the bytes (downloads overlap), and each
+/// image is then decoded and encoded on the rayon pool, so every core works while downloads
+/// wait on the network. Only encoded bytes are kept; each decoded image lives in one task.
+/// Gets and processes every origin; each part made is stored in `files` as soon as it is made,
+/// so an image shared by many sources is held once, however long the others take.
+pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<Outcome> {
+    if !origins.is_empty()
+        && let Err(e) = context.cache.tag()
+    {
+        note_cache_error(context, e);
+    }
+    let results: Vec<Mutex<Option<Outcome>>> = origins.iter().map(|_| Mutex::new(None)).collect();
+    let progress = progress_bar(context.options, origins.len());
+    let next = AtomicUsize::new(0);
+    let jobs = context.options.jobs.clamp(1, origins.len().max(1));
+    let (results_ref, progress_ref) = (&results, &progress);
+    let finish = move |i: usize, how: How, size: u64, parts: Vec<KindParts>| {
+        let files = (parts.into_iter())
+            .map(|(kind, made)| (kind, made.map(|parts| files.add_all(parts))))
+            .collect();
+        let outcome = Outcome::Got { how, size, files };
+        *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+        progress_ref.inc(1);
+    };
+    let missing = move |i: usize, reason: String, offline: bool| {
+        *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Outcome::Missing { reason, offline });
+        progress_ref.inc(1);
+    };
+    let (finish, missing) = (&finish, &missing);
+    rayon::in_place_scope(|scope| {
+        std::thread::scope(|threads| {
+            for _ in 0..jobs {
+                threads.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(origin) = origins.get(i) else { break };
+                        if let Some(parts) = processed_before(context, origin) {
+                            finish(i, How::Cached, 0, parts);
+                            continue;
+                        }
+                        match obtain(context, origin) {
+                            Err((reason, offline)) => missing(i, reason, offline),
+                            Ok((bytes, how)) => scope.spawn(move |_| {
+                                let parts = process(context, origin, &bytes);
+                                finish(i, how, bytes.len() as u64, parts);
+                            }),
+                        }
+                    }
+                });
+            }
+        });
+    });
+    progress.finish_and_clear();
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every origin gets an outcome before the scopes end")
+        })
+        .collect()
+}
+
+fn progress_bar(options: &ImageOptions, len: usize) -> ProgressBar {
+    if !options.progress || len == 0 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("images {bar:30} {pos}/{len} ({elapsed})")
+            .expect("the progress template is valid"),
+    );
+    bar
+}
+
+/// The original bytes of one origin, or why they cannot be had (and whether only `--offline`
+/// is to blame).
+fn obtain(context: &Context, origin: &Origin) -> Result<(Vec<u8>, How), (String, bool)> {
+    match &origin.source {
+        Source::Remote(url) => {
+            if let Some(bytes) = context.cache.original(url) {
+                return Ok((bytes, How::Cached));
+            }
+            if let Some(reason) = context.cache.missing(url) {
+                return Err((
+                    format!("{reason} (remembered from an earlier build; --refresh asks again)"),
+                    false,
+                ));
+            }
+            let Some(fetcher) = &context.fetcher else {
+                return Err((
+                    "not in the image cache, and --offline makes no network request".to_owned(),
+                    true,
+                ));
+            };
+            let bytes = fetcher.get(url).map_err(|e| {
+                if e.permanent
+                    && let Err(io) = context.cache.store_missing(url, &e.reason)
+                {
+                    note_cache_error(context, io);
+                }
+                (e.reason, false)
+            })?;
+            if let Err(e) = context.cache.store_original(url, &bytes) {
+                note_cache_error(context, e);
+            }
+            Ok((bytes, How::Downloaded))
+        }
+        Source::Data(url) => source::decode_data_url(url, context.max_bytes)
+            .map(|b| (b, How::Local))
+            .map_err(|e| (format!("{e:#}"), false)),
+        Source::Local(path) => {
+            let column = context.column.as_ref().map_err(|e| (e.clone(), false))?;
+            local::read(column, path, context.max_bytes)
+                .map(|b| (b, How::Local))
+                .map_err(|e| (format!("{e:#}"), false))
+        }
+        Source::Refused(reason) => Err((reason.clone(), false)),
+    }
+}
+
+/// Every use of a remote origin as a previous build processed it, when the cache links its URL
+/// to all of them: then the original is not even read.
+fn processed_before(context: &Context, origin: &Origin) -> Option<Vec<KindParts>> {
+    let Source::Remote(url) = &origin.source else {
+        return None;
+    };
+    origin
+        .kinds
+        .iter()
+        .map(|&kind| {
+            let parts = context
+                .cache
+                .processed_for_url(url, kind, &context.settings)?;
+            Some((kind, Ok(parts)))
+        })
+        .collect()
+}
+
+/// Book-ready parts of `bytes` for each use of the origin, from the cache when it has them.
+fn process(context: &Context, origin: &Origin, bytes: &[u8]) -> Vec<KindParts> {
+    origin
+        .kinds
+        .iter()
+        .map(|&kind| {
+            let key = ProcessedKey::new(bytes, kind, &context.settings);
+            let parts = match context.cache.processed(&key) {
+                Some(parts) => Ok(parts),
+                None => {
+                    let parts = convert::process(bytes, kind, &context.settings);
+                    if let Ok(parts) = &parts
+                        && let Err(e) = context.cache.store_processed(&key, parts)
+                    {
+                        note_cache_error(context, e);
+                    }
+                    parts
+                }
+            };
+            if parts.is_ok()
+                && let Source::Remote(url) = &origin.source
+                && let Err(e) = context
+                    .cache
+                    .store_url_link(url, kind, &context.settings, &key)
+            {
+                note_cache_error(context, e);
+            }
+            (kind, parts.map_err(|e| format!("{e:#}")))
+        })
+        .collect()
+}
+
+fn note_cache_error(context: &Context, error: std::io::Error) {
+    let mut first = context
+        .cache_error
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    first.get_or_insert_with(|| error.to_string());
+}
