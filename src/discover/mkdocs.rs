@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use yaml_rust2::{ScanError, Yaml, YamlLoader};
 
-use super::{Column, LessonFile, is_lesson_name, outside_warning, stays_inside, title, yaml};
+use super::{Column, LessonFile, is_lesson_name, outside_warning, title, yaml};
 use crate::diagnostics::Warning;
+use crate::files;
 
 /// Most values a mkdocs.yml may stand for with its aliases expanded. A real one has a few
 /// hundred; nine aliases of nine aliases of … (a "billion laughs") would expand to billions in
@@ -18,7 +19,7 @@ const MAX_YAML_VALUES: usize = 100_000;
 
 pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
     // Any real mkdocs.yml is a few kilobytes.
-    let decoded = crate::files::read_regular(config_path, 1 << 20)
+    let decoded = files::read_regular(config_path, 1 << 20)
         .and_then(|b| crate::text::decode(&b))
         .with_context(|| format!("cannot read `{}`", config_path.display()))?;
     let text = &decoded.text;
@@ -72,7 +73,7 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
     for entry in nav {
         let path = docs_dir.join(&entry.file);
         listed.insert(path.clone());
-        if path.is_file() && !stays_inside(&path, dir) {
+        if path.is_file() && !files::inside(&path, dir) {
             warnings.push(outside_warning(&path));
             continue;
         }

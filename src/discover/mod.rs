@@ -115,16 +115,6 @@ fn stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Whether `path` really is inside `root` (both resolved, symlinks followed): a lesson that links
-/// out of the column folder (to `~/.ssh/…`, say, in a downloaded archive) must not end up in a
-/// book.
-pub(crate) fn stays_inside(path: &Path, root: &Path) -> bool {
-    match (path.canonicalize(), root.canonicalize()) {
-        (Ok(path), Ok(root)) => path.starts_with(root),
-        _ => false,
-    }
-}
-
 fn outside_warning(path: &Path) -> Warning {
     Warning::in_file(
         path,

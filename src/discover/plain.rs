@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{Column, LessonFile, is_lesson_name, order, outside_warning, stays_inside, title};
+use super::{Column, LessonFile, is_lesson_name, order, outside_warning, title};
+use crate::files;
 
 pub(super) fn column(dir: &Path) -> Result<Column> {
     let mut lessons = Vec::new();
@@ -19,7 +20,7 @@ pub(super) fn column(dir: &Path) -> Result<Column> {
         // `metadata` follows symlinks: a link to a lesson file counts, a link to a folder does not.
         if is_lesson_name(&name) && fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
             let path = entry.path();
-            if !stays_inside(&path, dir) {
+            if !files::inside(&path, dir) {
                 warnings.push(outside_warning(&path));
                 continue;
             }
