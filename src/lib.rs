@@ -52,9 +52,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     let title = book_title(config, column.title.as_deref());
     let cover = match (&config.cover, &config.cover_named_by) {
         // A cover that does not exist is left for `cover::from_file` to report.
-        (Some(path), Some(settings))
-            if path.exists() && !discover::stays_inside(path, &config.input) =>
-        {
+        (Some(path), Some(settings)) if path.exists() && !files::inside(path, &config.input) => {
             warnings.push(Warning::in_file(
                 settings,
                 None,

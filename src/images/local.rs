@@ -1,8 +1,8 @@
 //! A local image path from a lesson -> its bytes, only when the file lies inside the column folder.
 //!
-//! The path is made canonical (which resolves `..` and every symlink) and must then start with
-//! the canonical column folder, so neither `../../etc/passwd`, an absolute path, nor a symlink
-//! pointing out of the column can pull a file from elsewhere into a book.
+//! The path must lie inside the column folder once `..` and every symlink are resolved
+//! (`files::inside`), so neither `../../etc/passwd`, an absolute path, nor a symlink pointing out
+//! of the column can pull a file from elsewhere into a book.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 use super::source::percent_decode;
 
 /// Reads the image at `path` (the lesson folder joined with the `src` as written), at most
-/// `max_bytes`. `column` must be canonical.
+/// `max_bytes`.
 pub fn read(column: &Path, path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     crate::files::read_regular(&resolve(column, path)?, max_bytes)
 }
@@ -26,7 +26,7 @@ fn resolve(column: &Path, path: &Path) -> Result<PathBuf> {
             None => bail!("no such file `{}`", path.display()),
         },
     };
-    if !canonical.starts_with(column) {
+    if !crate::files::inside(&canonical, column) {
         bail!(
             "`{}` is outside the column folder; only images inside it are embedded",
             path.display()

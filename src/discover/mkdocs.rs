@@ -1,0 +1,261 @@
+//! An MkDocs column: `mkdocs.yml` names the column (`site_name`) and lists its lessons (`nav:`)
+//! in the `docs_dir` folder.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use yaml_rust2::{ScanError, Yaml, YamlLoader};
+
+use super::{Column, LessonFile, is_lesson_name, outside_warning, title, yaml};
+use crate::diagnostics::Warning;
+use crate::files;
+
+/// Most values a mkdocs.yml may stand for with its aliases expanded. A real one has a few
+/// hundred; nine aliases of nine aliases of … (a "billion laughs") would expand to billions in
+/// memory, as the YAML loader copies each alias.
+const MAX_YAML_VALUES: usize = 100_000;
+
+pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
+    // Any real mkdocs.yml is a few kilobytes.
+    let decoded = files::read_regular(config_path, 1 << 20)
+        .and_then(|b| crate::text::decode(&b))
+        .with_context(|| format!("cannot read `{}`", config_path.display()))?;
+    let text = &decoded.text;
+    let invalid = |e: ScanError| {
+        anyhow::anyhow!(
+            "`{}` line {}: not valid YAML: {}",
+            config_path.display(),
+            e.marker().line(),
+            e.info()
+        )
+    };
+    if yaml::expanded_size(text).map_err(invalid)? > MAX_YAML_VALUES {
+        bail!(
+            "`{}` stands for more than {MAX_YAML_VALUES} values once its aliases (`*name`) are \
+             expanded, which no MkDocs config needs; is it really one?",
+            config_path.display()
+        );
+    }
+    let docs = YamlLoader::load_from_str(text).map_err(invalid)?;
+    let config = docs.into_iter().next().unwrap_or(Yaml::Null);
+    let site_name = config["site_name"]
+        .as_str()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let docs_dir = dir.join(config["docs_dir"].as_str().unwrap_or("docs"));
+    if !docs_dir.is_dir() {
+        bail!(
+            "`{}` describes an MkDocs column, but its docs folder `{}` is missing",
+            config_path.display(),
+            docs_dir.display()
+        );
+    }
+
+    let mut nav = Vec::new();
+    collect_nav(&config["nav"], None, 0, &mut nav);
+    if nav.is_empty() {
+        bail!(
+            "`{}` has no `nav:` list of lesson files; add one, as MkDocs does",
+            config_path.display()
+        );
+    }
+
+    let intro_name = site_name.as_ref().map(|s| format!("{s}.md"));
+    let mut warnings = Vec::new();
+    if let Some(damage) = decoded.damage() {
+        warnings.push(Warning::in_file(config_path, None, damage));
+    }
+    let mut front = None;
+    let mut lessons = Vec::new();
+    let mut listed = HashSet::new();
+    for entry in nav {
+        let path = docs_dir.join(&entry.file);
+        listed.insert(path.clone());
+        if path.is_file() && !files::inside(&path, dir) {
+            warnings.push(outside_warning(&path));
+            continue;
+        }
+        if !path.is_file() {
+            warnings.push(Warning::in_file(
+                config_path,
+                None,
+                format!(
+                    "`nav:` lists `{}`, which is not in `{}`; skipped",
+                    entry.file,
+                    docs_dir.display()
+                ),
+            ));
+            continue;
+        }
+        let name = entry.file.rsplit('/').next().unwrap_or(&entry.file);
+        if name == "index.md" {
+            continue;
+        }
+        let title = entry.title.unwrap_or_else(|| title::of_file(&path));
+        let file = LessonFile { path, title };
+        if front.is_none() && intro_name.as_deref() == Some(name) {
+            front = Some(file);
+        } else {
+            lessons.push(file);
+        }
+    }
+    for unlisted in unlisted_lessons(&docs_dir, &listed)? {
+        warnings.push(Warning::in_file(
+            &unlisted,
+            None,
+            "not listed in `nav:` of mkdocs.yml, so not in the book (MkDocs leaves it out too)",
+        ));
+    }
+    Ok(Column {
+        title: site_name,
+        front,
+        lessons,
+        warnings,
+    })
+}
+
+struct NavEntry {
+    file: String,
+    title: Option<String>,
+}
+
+/// Flattens MkDocs `nav:` (plain file names, `Title: file.md`, nested sections) in order.
+fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<NavEntry>) {
+    // MkDocs nests sections a few levels; a hostile file nesting thousands must not recurse deeply.
+    if depth > 16 {
+        return;
+    }
+    match node {
+        Yaml::String(file) if is_local_page(file) => out.push(NavEntry {
+            file: file.trim().to_owned(),
+            title: title.map(str::to_owned),
+        }),
+        Yaml::Array(items) => items
+            .iter()
+            .for_each(|item| collect_nav(item, None, depth + 1, out)),
+        Yaml::Hash(map) => {
+            for (key, value) in map {
+                collect_nav(value, key.as_str(), depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_local_page(file: &str) -> bool {
+    let file = file.trim();
+    !file.contains("://") && is_lesson_name(file.rsplit('/').next().unwrap_or(file))
+}
+
+fn unlisted_lessons(docs_dir: &Path, listed: &HashSet<PathBuf>) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let entries = fs::read_dir(docs_dir)
+        .with_context(|| format!("cannot list docs folder `{}`", docs_dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if is_lesson_name(&name) && name != "index.md" && !listed.contains(&path) && path.is_file()
+        {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_aliases_that_expand_to_billions_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("docs")).unwrap();
+        fs::write(dir.path().join("docs/01.md"), "正文").unwrap();
+        let config = dir.path().join("mkdocs.yml");
+        let mut yaml = String::from("site_name: X\nnav:\n  - 01.md\na0: &a0 [lol, lol, lol]\n");
+        for i in 1..30 {
+            let prev = format!("*a{}", i - 1);
+            yaml.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 9].join(", ")
+            ));
+        }
+        fs::write(&config, yaml).unwrap();
+        let err = column(dir.path(), &config).unwrap_err().to_string();
+        assert!(err.contains("aliases"), "{err}");
+
+        // A few aliases, as a hand-written config may use, are fine.
+        let yaml = "site_name: X\nnav:\n  - 01.md\nextra: &e {a: 1}\nmore: *e\n";
+        fs::write(&config, yaml).unwrap();
+        assert_eq!(column(dir.path(), &config).unwrap().lessons.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn nav_entries_leading_outside_the_column_are_skipped() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret.md"), "private").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        fs::create_dir(&docs).unwrap();
+        fs::write(docs.join("a.md"), "x").unwrap();
+        let rel = format!(
+            "../../{}/secret.md",
+            outside.path().file_name().unwrap().to_string_lossy()
+        );
+        let config = dir.path().join("mkdocs.yml");
+        fs::write(
+            &config,
+            format!("site_name: s\nnav:\n  - a.md\n  - {rel}\n"),
+        )
+        .unwrap();
+        let column = column(dir.path(), &config).unwrap();
+        assert_eq!(column.lessons.len(), 1);
+        assert!(
+            column
+                .warnings
+                .iter()
+                .any(|w| w.to_string().contains("outside the column folder"))
+        );
+    }
+
+    #[test]
+    fn mkdocs_nav_gives_order_title_and_front_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        fs::create_dir(&docs).unwrap();
+        for name in [
+            "SQL必知必会.md",
+            "index.md",
+            "开篇词丨为什么.md",
+            "旅程再启-新.md",
+            "01丨了解SQL.md",
+            "extra.md",
+        ] {
+            fs::write(docs.join(name), "x").unwrap();
+        }
+        let config = dir.path().join("mkdocs.yml");
+        fs::write(
+            &config,
+            "site_name: SQL必知必会\nnav:\n   - SQL必知必会.md\n  \n   - 旅程再启-新.md\n  \n   - 开篇词丨为什么.md\n   - Part:\n     - 01丨了解SQL.md\n   - gone.md\n",
+        )
+        .unwrap();
+        let column = column(dir.path(), &config).unwrap();
+        assert_eq!(column.title.as_deref(), Some("SQL必知必会"));
+        assert_eq!(column.front.unwrap().title, "SQL必知必会");
+        let titles: Vec<_> = column.lessons.iter().map(|l| l.title.as_str()).collect();
+        assert_eq!(titles, ["旅程再启 | 新", "开篇词 | 为什么", "01 | 了解SQL"]);
+        let warnings: Vec<_> = column.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            warnings.iter().any(|w| w.contains("gone.md")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("extra.md")),
+            "{warnings:?}"
+        );
+    }
+}
