@@ -4,6 +4,8 @@
 
 use ab_glyph::{Font, FontRef};
 
+use crate::text::is_visible;
+
 /// Title sizes, in pixels per em. Above `TITLE_READABLE_EM` a title takes at most
 /// `TITLE_MAX_LINES` lines; only titles that cannot fit so shrink further, with more lines.
 const TITLE_MAX_EM: f32 = 150.0;
@@ -46,21 +48,16 @@ impl<'f> Metrics<'f> {
     }
 }
 
-/// The title with runs of whitespace made one space and invisible characters (controls,
-/// zero-width spaces and joiners, variation selectors, BOMs) dropped: the font has no glyph for
-/// them and would draw a box. Cut to `TITLE_MAX_CHARS`.
+/// The title with runs of whitespace made one space and characters that show nothing (see
+/// `text::is_visible`) dropped: the font has no glyph for most of them and would draw a box. Cut to
+/// `TITLE_MAX_CHARS`.
 pub(super) fn clean(text: &str) -> String {
-    let visible = |c: &char| {
-        !c.is_control()
-            && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}')
-    };
-    let mut out = String::new();
-    for (i, word) in text.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.extend(word.chars().filter(visible));
-    }
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| word.chars().filter(|&c| is_visible(c)).collect())
+        .filter(|word: &String| !word.is_empty())
+        .collect();
+    let mut out = words.join(" ");
     if out.chars().count() > TITLE_MAX_CHARS {
         out = out.chars().take(TITLE_MAX_CHARS - 1).collect();
         out.push('…');
@@ -419,6 +416,18 @@ fn balanced_lines(pieces: &[Piece], space: f32, max: f32, count: usize) -> Vec<S
 mod tests {
     use super::*;
     use crate::cover::{font, tests::LONG};
+
+    #[test]
+    fn clean_drops_what_shows_nothing_and_makes_whitespace_one_space() {
+        assert_eq!(
+            clean(" Linux\u{200B}性能\t\u{FEFF} \u{2060} 优化\u{AD}实战\u{1}\n"),
+            "Linux性能 优化实战"
+        );
+        assert_eq!(clean("\u{200B} \u{200D}"), "");
+        let long = clean(&"标题".repeat(TITLE_MAX_CHARS));
+        assert_eq!(long.chars().count(), TITLE_MAX_CHARS);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn lines_break_at_spaces_and_between_scripts_and_never_before_closing_punctuation() {
