@@ -12,9 +12,13 @@
 mod layout;
 mod palette;
 
+use std::path::Path;
+
 use ab_glyph::{Font, FontRef, PxScale, point};
+use anyhow::{Context, Result};
 use image::{ImageEncoder, Rgb, RgbImage, codecs::png::PngEncoder};
 
+use crate::images::convert;
 use crate::model::Asset;
 use layout::{LINE_HEIGHT, Metrics, clean, fit_author, fit_title, units_per_em};
 
@@ -22,68 +26,24 @@ use layout::{LINE_HEIGHT, Metrics, clean, fit_author, fit_title, units_per_em};
 /// the General Standard Chinese Characters table (about 1.9 MB).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/cover-font.otf");
 
-/// The largest cover kept as it is; bigger ones are scaled down to fit (Kindle's recommended
-/// 1600x2560, far more than any library view shows).
-const MAX_USER_COVER: (u32, u32) = (1600, 2560);
-
 /// A cover image file larger than this is refused rather than read (a phone photo is 10 MB).
 const MAX_COVER_FILE_BYTES: u64 = 64 << 20;
 
-/// The user's cover image (`--cover`). JPEG and PNG within the size limit are embedded as they
-/// are; anything else is decoded (by its bytes, not its name), scaled to fit and re-encoded.
-pub fn from_file(path: &std::path::Path) -> anyhow::Result<Asset> {
-    use anyhow::Context;
+/// The user's cover image (`--cover`), made fit for a book by the image converter: JPEG and PNG
+/// within its size limit are embedded as they are; anything else is decoded (by its bytes, not
+/// its name), scaled to fit and re-encoded.
+pub fn from_file(path: &Path) -> Result<Asset> {
+    let shown = path.display();
     let bytes = crate::files::read_regular(path, MAX_COVER_FILE_BYTES)
-        .with_context(|| format!("cannot use cover image `{}`", path.display()))?;
-    let unreadable = || {
-        format!(
-            "cover image `{}` is not a picture lessonpub can read (JPEG, PNG, WebP, GIF, BMP)",
-            path.display()
-        )
-    };
-    let format = image::guess_format(&bytes).with_context(unreadable)?;
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), format);
-    reader.limits(limits_for_cover());
-    let (width, height) = reader.into_dimensions().with_context(unreadable)?;
-    let fits = width <= MAX_USER_COVER.0 && height <= MAX_USER_COVER.1;
-    match format {
-        image::ImageFormat::Jpeg if fits => return Ok(cover_asset("jpg", "image/jpeg", bytes)),
-        image::ImageFormat::Png if fits => return Ok(cover_asset("png", "image/png", bytes)),
-        _ => {}
-    }
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), format);
-    reader.limits(limits_for_cover());
-    let img = reader.decode().with_context(unreadable)?;
-    let img = if fits {
-        img
-    } else {
-        img.resize(
-            MAX_USER_COVER.0,
-            MAX_USER_COVER.1,
-            image::imageops::FilterType::Lanczos3,
-        )
-    };
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
-        .encode_image(&img.to_rgb8())
-        .with_context(|| format!("cannot encode cover image `{}`", path.display()))?;
-    Ok(cover_asset("jpg", "image/jpeg", out))
-}
-
-fn limits_for_cover() -> image::Limits {
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(20_000);
-    limits.max_image_height = Some(20_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    limits
-}
-
-fn cover_asset(extension: &str, media_type: &'static str, bytes: Vec<u8>) -> Asset {
-    Asset {
-        book_path: format!("images/cover.{extension}"),
-        media_type,
-        bytes,
-    }
+        .with_context(|| format!("cannot use cover image `{shown}`"))?;
+    let part = convert::cover(&bytes).with_context(|| {
+        format!("cannot use cover image `{shown}` (lessonpub reads JPEG, PNG, WebP, GIF and BMP)")
+    })?;
+    Ok(Asset {
+        book_path: format!("images/cover.{}", part.format.extension()),
+        media_type: part.format.media_type(),
+        bytes: part.bytes,
+    })
 }
 
 /// Cover size: the 1:1.6 portrait ratio Kindle and Kobo library views expect.
