@@ -165,11 +165,42 @@ pub fn clean(text: &str) -> String {
     out
 }
 
-/// Whether `text` shows anything on a page: a character that is no space, no control character
-/// and none of those `clean` drops.
+/// Whether `text` shows anything on a page: a character for which `is_visible` holds.
 pub fn has_visible(text: &str) -> bool {
-    text.chars()
-        .any(|c| !c.is_whitespace() && !c.is_control() && c != '\u{FEFF}' && is_xml_char(c))
+    text.chars().any(is_visible)
+}
+
+/// Whether `c` shows anything on a page: it is no space, no control character, none of those
+/// `clean` drops, and none that Unicode says to render as nothing (Default_Ignorable_Code_Point:
+/// zero-width spaces and joiners, direction marks, the soft hyphen, variation selectors, BOMs,
+/// tags). Titles made only of such characters would be blank in a reader's table of contents and
+/// on the cover.
+pub fn is_visible(c: char) -> bool {
+    !c.is_whitespace() && !c.is_control() && is_xml_char(c) && !is_default_ignorable(c)
+}
+
+/// Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt), which is stable:
+/// code points are not removed from it.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{061C}'
+        | '\u{115F}'..='\u{1160}'
+        | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Whether XML 1.0 allows `c` in a document (`Char` production, minus the noncharacters
@@ -344,6 +375,24 @@ mod tests {
         let text = "正文\u{1}含有\u{b}非法\u{1f}字符\u{0}。\u{FFFE}\u{8}";
         assert_eq!(clean(text), "正文含有非法字符。");
         assert_eq!(clean("kubect\u{FEFF}l get pods"), "kubectl get pods");
+    }
+
+    #[test]
+    fn zero_width_and_format_characters_are_not_visible() {
+        for blank in [
+            "",
+            " \t\n\u{3000}",
+            "\u{200B}",
+            "\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            "\u{200E}\u{202E}\u{061C}",
+            "\u{AD}\u{FE0F}\u{E0041}",
+            "\u{1}\u{7F}\u{FFFE}",
+        ] {
+            assert!(!has_visible(blank), "{blank:?}");
+        }
+        for shown in ["a", "\u{200B}标题\u{200B}", "·", "\u{20000}", "\u{FFFD}"] {
+            assert!(has_visible(shown), "{shown:?}");
+        }
     }
 
     #[test]

@@ -104,6 +104,50 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
     }
 }
 
+/// The largest cover kept as it is; bigger ones are scaled down to fit (Kindle's recommended
+/// 1600x2560, far more than any library view shows).
+const MAX_COVER: (u32, u32) = (1600, 2560);
+
+/// The book's cover from the bytes of the user's image. A JPEG or PNG within `MAX_COVER` is kept
+/// byte for byte: the user chose it, and re-encoding could only lose. Anything else is decoded,
+/// scaled down to fit and saved as JPEG, on white where it was transparent. `Err` says why the
+/// bytes are not a usable image.
+pub fn cover(bytes: &[u8]) -> Result<Part> {
+    let format = sniff(bytes)?;
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| {
+            let name = format!("{format:?}").to_uppercase();
+            anyhow!("cannot read the {name} header: {e}")
+        })?;
+    let fits = width <= MAX_COVER.0 && height <= MAX_COVER.1;
+    let kept = match format {
+        ImageFormat::Jpeg if fits => Some(Format::Jpeg),
+        ImageFormat::Png if fits => Some(Format::Png),
+        _ => None,
+    };
+    if let Some(format) = kept {
+        return Ok(Part {
+            format,
+            bytes: bytes.to_vec(),
+        });
+    }
+    let image = flatten(normalize(decode(bytes, format)?, false));
+    if fits {
+        return Ok(jpeg(&image));
+    }
+    // Scaled by the tighter of the two ratios, so the other side ends up within its limit too.
+    let (w, h) = (u64::from(width), u64::from(height));
+    let (max_w, max_h) = (u64::from(MAX_COVER.0), u64::from(MAX_COVER.1));
+    let (new_w, new_h) = if w * max_h >= h * max_w {
+        (max_w, ((h * max_w + w / 2) / w).max(1))
+    } else {
+        (((w * max_h + h / 2) / h).max(1), max_h)
+    };
+    let side = |v: u64| u32::try_from(v).expect("at most the cover size");
+    Ok(jpeg(&resize(&image, side(new_w), side(new_h))?))
+}
+
 /// What the source tells about the best encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
@@ -726,5 +770,62 @@ mod tests {
         assert!(
             format!("{:#}", process(b"", Kind::Avatar, &SETTINGS).unwrap_err()).contains("empty")
         );
+    }
+
+    #[test]
+    fn a_cover_that_fits_is_kept_and_any_other_becomes_a_jpeg_that_fits() {
+        let (Some(photo), Some(alpha), Some(webp)) = (
+            sample("photo-3000x2000.jpg"),
+            sample("avatar-alpha.png"),
+            sample("picture-800x600.webp"),
+        ) else {
+            return;
+        };
+        let kept = cover(&alpha).unwrap();
+        assert_eq!((kept.format, &kept.bytes), (Format::Png, &alpha));
+        for (bytes, size) in [(&photo, (1600, 1067)), (&webp, (800, 600))] {
+            let part = cover(bytes).unwrap();
+            assert_eq!(part.format, Format::Jpeg);
+            assert_eq!(decoded(&part).dimensions(), size);
+        }
+    }
+
+    #[test]
+    fn a_cover_too_tall_is_scaled_to_fit_on_white_where_transparent() {
+        // Transparent above, opaque blue below.
+        let img = image::RgbaImage::from_fn(500, 3000, |_, y| {
+            image::Rgba(if y < 1500 {
+                [0, 0, 0, 0]
+            } else {
+                [0, 0, 200, 255]
+            })
+        });
+        let mut src = Vec::new();
+        DynamicImage::ImageRgba8(img)
+            .write_to(&mut Cursor::new(&mut src), ImageFormat::Png)
+            .unwrap();
+        let part = cover(&src).unwrap();
+        assert_eq!(part.format, Format::Jpeg);
+        let back = decoded(&part).to_rgb8();
+        assert_eq!(back.dimensions(), (427, 2560));
+        let near = |p: &image::Rgb<u8>, want: [u8; 3]| {
+            p.0.iter().zip(want).all(|(&a, b)| a.abs_diff(b) <= 8)
+        };
+        assert!(near(back.get_pixel(200, 100), [255, 255, 255]));
+        assert!(near(back.get_pixel(200, 2400), [0, 0, 200]));
+    }
+
+    #[test]
+    fn a_cover_is_refused_as_any_image_would_be() {
+        for (name, reason) in [
+            ("bomb-20000x20000.png", "20000x20000"),
+            ("not-an-image.html", "HTML page"),
+        ] {
+            let Some(bytes) = sample(name) else {
+                return;
+            };
+            let text = format!("{:#}", cover(&bytes).unwrap_err());
+            assert!(text.contains(reason), "{name}: {text}");
+        }
     }
 }
