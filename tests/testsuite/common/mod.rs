@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test module uses a different part of the harness
 
+pub mod server;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
