@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use ureq::Agent;
-use ureq::unversioned::resolver::DefaultResolver;
 
 /// GeekTime's image host refuses requests whose Referer is not a GeekTime page.
 const REFERER: &str = "https://time.geekbang.org/";
@@ -107,7 +106,7 @@ impl Fetcher {
             .user_agent(USER_AGENT)
             .build();
         Fetcher {
-            agent: Agent::with_parts(config, super::tcp::connector(), DefaultResolver::default()),
+            agent: config.new_agent(),
             limits,
         }
     }

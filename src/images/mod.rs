@@ -20,7 +20,6 @@ mod fetch;
 mod local;
 mod placeholder;
 mod source;
-mod tcp;
 
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
