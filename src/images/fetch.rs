@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use ureq::Agent;
-use ureq::unversioned::resolver::DefaultResolver;
 
 /// GeekTime's image host refuses requests whose Referer is not a GeekTime page.
 const REFERER: &str = "https://time.geekbang.org/";
@@ -107,7 +106,7 @@ impl Fetcher {
             .user_agent(USER_AGENT)
             .build();
         Fetcher {
-            agent: Agent::with_parts(config, super::tcp::connector(), DefaultResolver::default()),
+            agent: config.new_agent(),
             limits,
         }
     }
@@ -206,64 +205,15 @@ fn classify_error(error: ureq::Error) -> Try {
     }
 }
 
+// The test suite's loopback server: a library's unit tests cannot import from tests/.
+#[cfg(test)]
+#[path = "../../tests/testsuite/common/server.rs"]
+mod server;
+
 #[cfg(test)]
 mod tests {
+    use super::server::{Response, Server};
     use super::*;
-    use std::io::{BufRead, BufReader, Write};
-    use std::net::{TcpListener, TcpStream};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Mutex};
-
-    /// A loopback server answering each request with `respond(count, path, stream)`.
-    struct Server {
-        base: String,
-        hits: Arc<AtomicUsize>,
-        seen: Arc<Mutex<Vec<(String, String)>>>,
-    }
-
-    fn serve(respond: impl Fn(usize, &str, &mut TcpStream) + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let hits = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (h, s) = (Arc::clone(&hits), Arc::clone(&seen));
-        let respond = Arc::new(respond);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let (h, s, respond) = (Arc::clone(&h), Arc::clone(&s), Arc::clone(&respond));
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let mut referer = String::new();
-                    loop {
-                        let mut header = String::new();
-                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                            break;
-                        }
-                        if let Some(v) = header.to_ascii_lowercase().strip_prefix("referer:") {
-                            referer = v.trim().to_owned();
-                        }
-                    }
-                    let n = h.fetch_add(1, Ordering::SeqCst);
-                    s.lock().unwrap().push((path.clone(), referer));
-                    respond(n, &path, &mut stream);
-                });
-            }
-        });
-        Server { base, hits, seen }
-    }
-
-    fn reply(stream: &mut TcpStream, status: &str, body: &[u8]) {
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(body);
-    }
 
     fn quick() -> Limits {
         Limits {
@@ -277,109 +227,77 @@ mod tests {
 
     #[test]
     fn ok_body_is_returned_and_the_referer_sent() {
-        let server = serve(|_, _, s| reply(s, "200 OK", b"image bytes"));
-        let got = Fetcher::new(quick()).get(&format!("{}/a.png", server.base));
+        let server = Server::start(|_| Response::ok("image bytes"));
+        let got = Fetcher::new(quick()).get(&server.url("/a.png"));
         assert_eq!(got.unwrap(), b"image bytes");
+        let request = &server.requests()[0];
         assert_eq!(
-            server.seen.lock().unwrap()[0],
-            ("/a.png".to_owned(), REFERER.to_owned())
+            (request.path.as_str(), request.header("referer")),
+            ("/a.png", Some(REFERER))
         );
     }
 
     #[test]
     fn server_errors_are_retried_then_succeed() {
-        let server = serve(|n, _, s| {
-            if n == 0 {
-                reply(s, "503 Service Unavailable", b"busy");
-            } else {
-                reply(s, "200 OK", b"ok");
-            }
+        let server = Server::start(|r| match r.count {
+            0 => Response::status(503),
+            _ => Response::ok("ok"),
         });
-        let got = Fetcher::new(quick()).get(&format!("{}/x", server.base));
+        let got = Fetcher::new(quick()).get(&server.url("/x"));
         assert_eq!(got.unwrap(), b"ok");
-        assert_eq!(server.hits.load(Ordering::SeqCst), 2);
+        assert_eq!(server.hits(), 2);
     }
 
     #[test]
     fn not_found_is_not_retried() {
-        let server = serve(|_, _, s| reply(s, "404 Not Found", b"no"));
-        let err = Fetcher::new(quick())
-            .get(&format!("{}/x", server.base))
-            .unwrap_err();
+        let server = Server::start(|_| Response::status(404));
+        let err = Fetcher::new(quick()).get(&server.url("/x")).unwrap_err();
         assert_eq!(err.reason, "HTTP 404");
         assert!(err.permanent);
-        assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+        assert_eq!(server.hits(), 1);
     }
 
     #[test]
     fn persistent_failures_stop_after_three_tries() {
-        let server = serve(|_, _, s| reply(s, "429 Too Many Requests", b""));
-        let err = Fetcher::new(quick())
-            .get(&format!("{}/x", server.base))
-            .unwrap_err();
+        let server = Server::start(|_| Response::status(429));
+        let err = Fetcher::new(quick()).get(&server.url("/x")).unwrap_err();
         assert!(
             err.reason.contains("HTTP 429") && err.reason.contains("3 tries"),
             "{err}"
         );
-        assert_eq!(server.hits.load(Ordering::SeqCst), 3);
+        assert_eq!(server.hits(), 3);
     }
 
     #[test]
     fn a_server_that_never_answers_times_out() {
-        let server = serve(|_, _, _| std::thread::sleep(Duration::from_secs(3)));
-        let err = Fetcher::new(quick())
-            .get(&format!("{}/x", server.base))
-            .unwrap_err();
+        let server = Server::start(|_| Response::silence());
+        let err = Fetcher::new(quick()).get(&server.url("/x")).unwrap_err();
         assert!(err.reason.contains("timed out"), "{err}");
-        assert_eq!(server.hits.load(Ordering::SeqCst), TRIES as usize);
+        assert_eq!(server.hits(), TRIES as usize);
     }
 
     #[test]
     fn announced_oversized_bodies_are_refused_unread() {
-        let server = serve(|_, _, s| {
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n");
-        });
-        let err = Fetcher::new(quick())
-            .get(&format!("{}/x", server.base))
-            .unwrap_err();
+        let server = Server::start(|_| Response::ok("").content_length(999_999_999));
+        let err = Fetcher::new(quick()).get(&server.url("/x")).unwrap_err();
         assert!(err.reason.contains("larger than"), "{err}");
     }
 
     #[test]
     fn unannounced_oversized_bodies_stop_at_the_cap() {
-        let written = Arc::new(AtomicUsize::new(0));
-        let w = Arc::clone(&written);
-        let server = serve(move |_, _, s| {
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
-            let chunk = vec![0u8; 64 << 10];
-            // 64 MiB unless the client hangs up first.
-            for _ in 0..1024 {
-                if s.write_all(&chunk).is_err() {
-                    break;
-                }
-                w.fetch_add(chunk.len(), Ordering::SeqCst);
-            }
-        });
-        let err = Fetcher::new(quick())
-            .get(&format!("{}/x", server.base))
-            .unwrap_err();
+        let server = Server::start(|_| Response::unannounced(64 << 20));
+        let err = Fetcher::new(quick()).get(&server.url("/x")).unwrap_err();
         assert!(err.reason.contains("larger than"), "{err}");
         std::thread::sleep(Duration::from_millis(200));
-        assert!(written.load(Ordering::SeqCst) < 32 << 20);
+        assert!(server.body_bytes_sent() < 32 << 20);
     }
 
     #[test]
     fn redirect_loops_end() {
-        let server = serve(|_, _, s| {
-            let _ = s.write_all(
-                b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        });
-        let err = Fetcher::new(quick())
-            .get(&format!("{}/x", server.base))
-            .unwrap_err();
+        let server = Server::start(|_| Response::redirect("/again"));
+        let err = Fetcher::new(quick()).get(&server.url("/x")).unwrap_err();
         assert!(err.reason.contains("redirect"), "{err}");
-        assert_eq!(server.hits.load(Ordering::SeqCst), 3);
+        assert_eq!(server.hits(), 3);
     }
 
     #[test]
@@ -388,5 +306,41 @@ mod tests {
         for url in ["file:///etc/passwd", "ftp://127.0.0.1/x"] {
             assert!(fetcher.get(url).unwrap_err().reason.contains("only http"));
         }
+    }
+
+    #[test]
+    fn one_kept_alive_connection_serves_request_after_request() {
+        let server = Server::start(|r| Response::ok(r.path.repeat(1000)));
+        let fetcher = Fetcher::new(Limits::default());
+        for i in 0..5 {
+            let path = format!("/image-{i}.png");
+            let body = fetcher.get(&server.url(&path)).unwrap();
+            assert_eq!(body, path.repeat(1000).into_bytes());
+        }
+        assert_eq!(server.connections(), 1, "the pooled connection was reused");
+    }
+
+    #[test]
+    fn an_error_page_does_not_cost_the_connection() {
+        let server = Server::start(|r| match r.path.as_str() {
+            "/missing" => Response::status(404),
+            _ => Response::ok("image"),
+        });
+        let fetcher = Fetcher::new(Limits::default());
+        assert!(fetcher.get(&server.url("/missing")).unwrap_err().permanent);
+        fetcher.get(&server.url("/after.png")).unwrap();
+        assert_eq!(server.connections(), 1, "the 404's connection was reused");
+    }
+
+    #[test]
+    fn a_server_closing_after_each_answer_gets_a_new_connection_each_time() {
+        let server = Server::start(|r| Response::ok(r.path.repeat(1000)).hang_up());
+        let fetcher = Fetcher::new(Limits::default());
+        for i in 0..3 {
+            let path = format!("/avatar-{i}.jpg");
+            let body = fetcher.get(&server.url(&path)).unwrap();
+            assert_eq!(body, path.repeat(1000).into_bytes());
+        }
+        assert_eq!(server.connections(), 3);
     }
 }

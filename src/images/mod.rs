@@ -24,7 +24,6 @@ mod placeholder;
 mod plan;
 mod source;
 mod store;
-mod tcp;
 mod warnings;
 mod work;
 

