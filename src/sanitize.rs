@@ -388,7 +388,7 @@ fn is_void_or_implied_end(name: &str) -> bool {
     elements::get(name).is_some_and(|e| e.end != End::Explicit)
 }
 
-/// The value an attribute keeps, or `None` to drop it. ammonia has already refused schemes
+/// The value an attribute keeps, or `None` to drop it. `allowed_url` has already refused schemes
 /// outside `http`, `https`, `mailto` and `data`; this narrows them per attribute.
 fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<String> {
     let value = value.trim();
