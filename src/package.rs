@@ -104,10 +104,6 @@ impl Staged {
         &self.path
     }
 
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
     /// Renames the book into place, replacing any file at the destination.
     pub fn commit(mut self) -> Result<u64> {
         let temp = self.temp.take().expect("a staged book is committed once");
@@ -166,18 +162,6 @@ pub fn stage(
     });
     staged.size = written.with_context(|| format!("cannot write `{}`", out.display()))?;
     Ok(staged)
-}
-
-/// Writes the book to `out` atomically (as `stage`, then `Staged::commit`) and returns its size
-/// in bytes.
-pub fn write(
-    book: &Book,
-    cover: &Asset,
-    chapters: impl Iterator<Item = String>,
-    modified: OffsetDateTime,
-    out: &Path,
-) -> Result<u64> {
-    stage(book, cover, chapters, modified, out)?.commit()
 }
 
 /// The folder `out` goes into, after checking that `out` can be a book file there.
@@ -479,7 +463,7 @@ mod tests {
 
     fn write_book(out: &Path) -> Result<u64> {
         let book = book();
-        write(&book, &cover(), render::chapters(&book), modified(), out)
+        stage(&book, &cover(), render::chapters(&book), modified(), out)?.commit()
     }
 
     #[test]
@@ -531,7 +515,7 @@ mod tests {
     fn a_chapter_missing_is_an_error_and_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("b.epub");
-        let err = write(&book(), &cover(), std::iter::empty(), modified(), &out).unwrap_err();
+        let err = stage(&book(), &cover(), std::iter::empty(), modified(), &out).unwrap_err();
         assert!(format!("{err:#}").contains("0 chapters"), "{err:#}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }

@@ -1,5 +1,6 @@
-//! What every fuzz target asserts, shared with the regression test that replays old crashes
-//! (`tests/testsuite/regressions.rs` includes this file).
+//! What every fuzz target asserts, shared with the test suite (`tests/testsuite/common/mod.rs`
+//! includes this file): the regression test replays old crashes through it, and the property
+//! tests use its renderers.
 
 use lessonpub::discover::LessonFile;
 use lessonpub::parse::{self, Format};
@@ -7,15 +8,24 @@ use lessonpub::xhtml::Writer;
 
 /// Bytes -> decode -> parse as `format` -> sanitize -> render a chapter, which must be safe XML.
 pub fn lesson(data: &[u8], format: Format) {
-    let Ok(decoded) = lessonpub::text::decode(data) else {
-        return;
-    };
-    let text = decoded.text;
+    if let Ok(decoded) = lessonpub::text::decode(data) {
+        assert_safe_xml(&chapter_xhtml(&decoded.text, format));
+    }
+}
+
+/// Any string -> sanitize -> serialize as XHTML, which must be safe XML.
+pub fn fragment(data: &[u8]) {
+    assert_safe_xml(&fragment_xhtml(&String::from_utf8_lossy(data)));
+}
+
+/// A whole chapter from lesson text, through the real parser, sanitizer and renderer, with every
+/// image stored as `images::embed` would store it.
+pub fn chapter_xhtml(text: &str, format: Format) -> String {
     let file = LessonFile {
         path: "01 | fuzz.md".into(),
         title: "01 | fuzz".into(),
     };
-    let (parsed, _warnings) = parse::from_text(&text, format, &file);
+    let (parsed, _warnings) = parse::from_text(text, format, &file);
     let mut lesson = lessonpub::sanitize::lesson(parsed);
     for image in lessonpub::model::images_mut(&mut lesson.article) {
         image.image.stored = vec!["images/x.png".to_owned()];
@@ -23,13 +33,12 @@ pub fn lesson(data: &[u8], format: Format) {
     for avatar in lesson.comments.iter_mut().filter_map(|c| c.avatar.as_mut()) {
         avatar.stored = vec!["images/a.png".to_owned()];
     }
-    assert_safe_xml(&lessonpub::render::chapter(&lesson, "zh-CN"));
+    lessonpub::render::chapter(&lesson, "zh-CN")
 }
 
-/// Any string -> sanitize -> serialize as XHTML, which must be safe XML.
-pub fn fragment(data: &[u8]) {
-    let html = String::from_utf8_lossy(data);
-    let mut article = lessonpub::sanitize::article(&html);
+/// An HTML fragment, sanitized and written as XHTML inside a `<div>`, images under `img/`.
+pub fn fragment_xhtml(html: &str) -> String {
+    let mut article = lessonpub::sanitize::article(html);
     for image in lessonpub::model::images_mut(&mut article) {
         image.image.stored = vec!["img/x.png".to_owned()];
     }
@@ -37,7 +46,7 @@ pub fn fragment(data: &[u8]) {
     w.raw("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
     w.nodes(&article, "");
     w.raw("</div>");
-    assert_safe_xml(&w.finish());
+    w.finish()
 }
 
 fn assert_safe_xml(xhtml: &str) {

@@ -4,10 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-#[path = "../../fuzz/fuzz_targets/checks.rs"]
-mod checks;
-
 use lessonpub::parse::Format;
+
+use crate::common::checks;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");

@@ -9,6 +9,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// What the fuzz targets assert, and the renderers they assert it on.
+#[path = "../../../fuzz/fuzz_targets/checks.rs"]
+pub mod checks;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_lessonpub");
 
 /// Runs `lessonpub` with `args` and returns its output, whatever the exit status.
