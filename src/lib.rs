@@ -5,7 +5,6 @@
 //! -> package the EPUB. Data flows one way through the plain structs of `model`.
 
 pub mod batch;
-pub mod cli;
 pub mod config;
 pub mod cover;
 pub mod diagnostics;
