@@ -21,7 +21,7 @@ pub struct Outcome {
 pub fn build_all(plan: &BuildPlan) -> Vec<Outcome> {
     let mut taken = HashSet::new();
     let configs: Vec<(PathBuf, Result<BuildConfig>)> = plan
-        .columns
+        .columns()
         .iter()
         .map(|column| {
             (

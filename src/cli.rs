@@ -1,11 +1,13 @@
-//! The command line, as clap definitions. All help text lives here; nothing past `config.rs`
-//! sees these types.
+//! The command line, as clap definitions. All help text lives here. These types belong to the
+//! binary: `main.rs` turns a `build` into `lessonpub::config::Flags`, so the library never sees
+//! clap.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::DEFAULT_JOBS;
+use lessonpub::config::DEFAULT_JOBS;
+use lessonpub::select::Limit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -112,7 +114,7 @@ pub struct BuildArgs {
     /// (html-comments columns) it keeps the first N in page order. `none` leaves comments out.
     /// e.g. `--comments 10`.
     #[arg(long, value_name = "all|none|N")]
-    pub comments: Option<crate::select::Limit>,
+    pub comments: Option<Limit>,
 
     /// Only include comments with at least N likes
     ///

@@ -1,5 +1,5 @@
-//! Validated settings for each build, from the command line and `lessonpub.toml`. The library
-//! reads only these types; nothing past this module sees clap.
+//! Validated settings for each build, from the command line (`Flags`, which the binary fills from
+//! its argument parser, so the library depends on no parser) and `lessonpub.toml`.
 //!
 //! Precedence: a flag on the command line, then the settings file (`--config FILE`, else
 //! `lessonpub.toml` in the column folder), then the default.
@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
-use crate::cli::BuildArgs;
 use crate::images::{CacheMode, ImageOptions};
 use crate::select::{CommentChoice, Limit};
 
@@ -52,7 +51,8 @@ pub enum Output {
     Folder(PathBuf),
 }
 
-/// A mistake on the command line itself (exit status 2, like clap's own errors).
+/// A mistake on the command line itself (the binary exits with status 2, as for its parser's
+/// own errors).
 #[derive(Debug)]
 pub struct UsageError(pub String);
 
@@ -64,46 +64,63 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// What the command line of one `build` says, as plain values: the library's side of the
+/// command line, which the binary fills from its parse. `None` and `false` leave the decision
+/// to the settings file or the default.
+#[derive(Debug, Clone)]
+pub struct Flags {
+    /// The column folders, one book each.
+    pub inputs: Vec<PathBuf>,
+    /// One settings file for every column, read instead of each column's own.
+    pub config: Option<PathBuf>,
+    /// The book's file; only with a single column.
+    pub output: Option<PathBuf>,
+    /// The folder for books named after their titles.
+    pub out_dir: Option<PathBuf>,
+    /// Only with a single column; blank counts as unset.
+    pub title: Option<String>,
+    /// Blank counts as unset.
+    pub author: Option<String>,
+    /// A BCP 47 tag; checked, and an error is a [`UsageError`].
+    pub language: Option<String>,
+    /// Only with a single column.
+    pub cover: Option<PathBuf>,
+    pub comments: Option<Limit>,
+    pub min_likes: Option<u32>,
+    pub with_reply: bool,
+    pub offline: bool,
+    /// Concurrent image downloads.
+    pub jobs: usize,
+    /// `None`: the platform's cache folder for lessonpub.
+    pub cache_dir: Option<PathBuf>,
+    pub cache_mode: CacheMode,
+    pub max_width: Option<u32>,
+    pub grayscale: bool,
+    pub strict: bool,
+    pub check: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// List the images an offline build could not find.
+    pub verbose: bool,
+}
+
 /// The command line of one `build`, for any number of columns.
 #[derive(Debug, Clone)]
 pub struct BuildPlan {
-    pub columns: Vec<PathBuf>,
-    args: Overrides,
-    /// `--config FILE`, read once for every column.
+    /// Checked, with blank texts unset and the cache folder resolved.
+    flags: Flags,
+    /// `Flags::config`, read once for every column.
     shared: Option<(PathBuf, FileConfig)>,
 }
 
-/// What the command line sets; `None` leaves the decision to the settings file or the default.
-#[derive(Debug, Clone)]
-struct Overrides {
-    output: Option<PathBuf>,
-    out_dir: Option<PathBuf>,
-    title: Option<String>,
-    author: Option<String>,
-    language: Option<String>,
-    cover: Option<PathBuf>,
-    comments: Option<Limit>,
-    min_likes: Option<u32>,
-    with_reply: bool,
-    offline: bool,
-    jobs: usize,
-    cache_dir: Option<PathBuf>,
-    cache_mode: CacheMode,
-    max_width: Option<u32>,
-    grayscale: bool,
-    strict: bool,
-    check: bool,
-    quiet: bool,
-    verbose: bool,
-}
-
 impl BuildPlan {
-    pub fn from_args(args: &BuildArgs) -> Result<Self> {
-        if args.inputs.len() > 1 {
+    /// Checks `flags` and reads `--config`; a mistake on the command line is a [`UsageError`].
+    pub fn from_flags(mut flags: Flags) -> Result<Self> {
+        if flags.inputs.len() > 1 {
             for (set, flag) in [
-                (args.output.is_some(), "-o/--output"),
-                (args.title.is_some(), "--title"),
-                (args.cover.is_some(), "--cover"),
+                (flags.output.is_some(), "-o/--output"),
+                (flags.title.is_some(), "--title"),
+                (flags.cover.is_some(), "--cover"),
             ] {
                 if set {
                     return Err(UsageError(format!(
@@ -113,46 +130,25 @@ impl BuildPlan {
                 }
             }
         }
-        if let Some(language) = &args.language {
+        if let Some(language) = &flags.language {
             check_language(language)
                 .map_err(|e| UsageError(format!("`--lang {language}`: {e}")))?;
         }
-        let shared = args
+        let shared = flags
             .config
             .as_ref()
             .map(|path| FileConfig::load(path).map(|c| (path.clone(), c)))
             .transpose()?;
-        Ok(BuildPlan {
-            columns: args.inputs.clone(),
-            shared,
-            args: Overrides {
-                output: args.output.clone(),
-                out_dir: args.out_dir.clone(),
-                title: non_empty(args.title.as_deref()),
-                author: non_empty(args.author.as_deref()),
-                language: args.language.as_deref().map(|l| l.trim().to_owned()),
-                cover: args.cover.clone(),
-                comments: args.comments,
-                min_likes: args.min_likes,
-                with_reply: args.with_reply,
-                offline: args.offline,
-                jobs: usize::from(args.jobs),
-                cache_dir: args.cache_dir.clone().or_else(default_cache_dir),
-                cache_mode: if args.no_cache {
-                    CacheMode::Off
-                } else if args.refresh {
-                    CacheMode::Refresh
-                } else {
-                    CacheMode::Use
-                },
-                max_width: args.max_width,
-                grayscale: args.grayscale,
-                strict: args.strict,
-                check: args.check,
-                quiet: args.quiet,
-                verbose: args.verbose,
-            },
-        })
+        flags.title = non_empty(flags.title.as_deref());
+        flags.author = non_empty(flags.author.as_deref());
+        flags.language = flags.language.map(|l| l.trim().to_owned());
+        flags.cache_dir = flags.cache_dir.or_else(default_cache_dir);
+        Ok(BuildPlan { flags, shared })
+    }
+
+    /// The column folders, in command-line order.
+    pub fn columns(&self) -> &[PathBuf] {
+        &self.flags.inputs
     }
 
     /// The settings of the book for `column`: flags over its settings file over the defaults.
@@ -168,7 +164,7 @@ impl BuildPlan {
                 }
             }
         };
-        let a = &self.args;
+        let a = &self.flags;
         let output = match (&a.output, &a.out_dir) {
             (Some(file), _) => Output::File(file.clone()),
             (None, Some(dir)) => Output::Folder(dir.clone()),

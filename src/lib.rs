@@ -6,7 +6,6 @@
 //! stage takes the book (or a lesson) and hands the next a finished thing.
 
 pub mod batch;
-pub mod cli;
 pub mod config;
 pub mod cover;
 pub mod diagnostics;

@@ -1,11 +1,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+mod cli;
+
 use clap::{CommandFactory, Parser};
-use lessonpub::cli::{BuildArgs, CheckArgs, Cli, Command};
-use lessonpub::config::{BuildPlan, UsageError};
-use lessonpub::images::ImageStats;
+use lessonpub::config::{BuildPlan, Flags, UsageError};
+use lessonpub::images::{CacheMode, ImageStats};
 use lessonpub::validate::CheckReport;
+
+use crate::cli::{BuildArgs, CheckArgs, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -72,7 +75,7 @@ fn print_check(out: &mut dyn Write, book: &str, report: &CheckReport) {
 }
 
 fn build(args: &BuildArgs) -> ExitCode {
-    let plan = match BuildPlan::from_args(args) {
+    let plan = match BuildPlan::from_flags(flags(args)) {
         Ok(plan) => plan,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -135,6 +138,40 @@ fn build(args: &BuildArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The library's view of the command line: the same values, out of clap's types.
+fn flags(args: &BuildArgs) -> Flags {
+    Flags {
+        inputs: args.inputs.clone(),
+        config: args.config.clone(),
+        output: args.output.clone(),
+        out_dir: args.out_dir.clone(),
+        title: args.title.clone(),
+        author: args.author.clone(),
+        language: args.language.clone(),
+        cover: args.cover.clone(),
+        comments: args.comments,
+        min_likes: args.min_likes,
+        with_reply: args.with_reply,
+        offline: args.offline,
+        jobs: usize::from(args.jobs),
+        cache_dir: args.cache_dir.clone(),
+        // clap refuses the two together.
+        cache_mode: if args.no_cache {
+            CacheMode::Off
+        } else if args.refresh {
+            CacheMode::Refresh
+        } else {
+            CacheMode::Use
+        },
+        max_width: args.max_width,
+        grayscale: args.grayscale,
+        strict: args.strict,
+        check: args.check,
+        quiet: args.quiet,
+        verbose: args.verbose,
     }
 }
 
