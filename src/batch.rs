@@ -46,15 +46,9 @@ fn with_unique_output(
     taken: &mut HashSet<PathBuf>,
 ) -> Result<BuildConfig> {
     if let Output::Folder(dir) = &config.output {
-        let stem = crate::file_name_safe(&crate::planned_title(&config)?);
+        let title = crate::planned_title(&config)?;
         let path = (1..)
-            .map(|n| {
-                if n == 1 {
-                    dir.join(format!("{stem}.epub"))
-                } else {
-                    dir.join(format!("{stem} ({n}).epub"))
-                }
-            })
+            .map(|n| crate::book_file(dir, &title, n))
             .find(|p| !taken.contains(p))
             .expect("an unbounded range always has a free name");
         config.output = Output::File(path);

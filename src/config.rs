@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
-use crate::images::{CacheMode, ImageOptions};
 use crate::select::{CommentChoice, Limit};
 
 /// Concurrent downloads unless `--jobs` says otherwise.
@@ -18,6 +17,51 @@ pub const DEFAULT_JOBS: u16 = 8;
 /// Article images are scaled down to this width unless `--max-width` says otherwise: the
 /// screen width of current 6"-7" e-readers (Kindle Paperwhite 5, Kobo Clara 2E).
 pub const DEFAULT_MAX_WIDTH: u32 = 1264;
+
+/// What the image stage is asked to do.
+#[derive(Debug, Clone)]
+pub struct ImageOptions {
+    /// Make no network request.
+    pub offline: bool,
+    /// Downloads at a time.
+    pub jobs: usize,
+    /// The persistent cache folder; `None` when none could be found.
+    pub cache_dir: Option<PathBuf>,
+    pub cache_mode: CacheMode,
+    pub max_width: u32,
+    pub grayscale: bool,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+    /// Warn about each uncached image of an `--offline` build, not just their number.
+    pub verbose: bool,
+}
+
+impl Default for ImageOptions {
+    fn default() -> Self {
+        ImageOptions {
+            offline: false,
+            jobs: usize::from(DEFAULT_JOBS),
+            cache_dir: None,
+            cache_mode: CacheMode::Use,
+            max_width: DEFAULT_MAX_WIDTH,
+            grayscale: false,
+            progress: false,
+            verbose: false,
+        }
+    }
+}
+
+/// What a build does with the persistent cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheMode {
+    /// Read what is there, store what is new.
+    #[default]
+    Use,
+    /// Download and process everything again, and store the results.
+    Refresh,
+    /// Neither read nor write.
+    Off,
+}
 
 /// The settings file looked for in each column folder.
 pub const CONFIG_FILE_NAME: &str = "lessonpub.toml";

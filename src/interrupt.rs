@@ -13,9 +13,11 @@ static PARTIAL: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 /// Installs the handler; call once, from `main`.
 pub fn install() -> anyhow::Result<()> {
     ctrlc::set_handler(|| {
-        // A poisoned lock still holds the paths; leaving files behind would be worse.
-        let paths = std::mem::take(&mut *PARTIAL.lock().unwrap_or_else(|e| e.into_inner()));
-        for path in paths {
+        // The lock is held until the process ends, so no file can be created (or registered)
+        // after its removal. A poisoned lock still holds the paths; leaving files behind would
+        // be worse.
+        let paths = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+        for path in paths.iter() {
             let _ = std::fs::remove_file(path);
         }
         std::process::exit(130);
@@ -23,12 +25,17 @@ pub fn install() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Registers a file that an interrupt must remove.
-pub fn guard(path: &Path) {
-    PARTIAL
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(path.to_path_buf());
+/// Creates a file with `create` and registers it (`path_of` gives its path) as one that an
+/// interrupt must remove. Both happen under the lock the handler takes, so an interrupt never
+/// falls between the file appearing and its registration.
+pub fn create_guarded<T, E>(
+    create: impl FnOnce() -> Result<T, E>,
+    path_of: impl FnOnce(&T) -> &Path,
+) -> Result<T, E> {
+    let mut partial = PARTIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let file = create()?;
+    partial.insert(path_of(&file).to_path_buf());
+    Ok(file)
 }
 
 /// The file is complete (or already removed): an interrupt leaves it alone.

@@ -218,12 +218,30 @@ pub fn planned_title(config: &BuildConfig) -> Result<String> {
 fn output_path(config: &BuildConfig, title: &str) -> PathBuf {
     match &config.output {
         Output::File(path) => path.clone(),
-        Output::Folder(dir) => dir.join(format!("{}.epub", file_name_safe(title))),
+        Output::Folder(dir) => book_file(dir, title, 1),
     }
 }
 
-/// A title made safe as a file name on every common file system.
-pub(crate) fn file_name_safe(title: &str) -> String {
+/// The book file lessonpub names itself in `dir` for a book titled `title`: `<title>.epub`, or
+/// `<title> (n).epub` for the `n`th book of that title in a batch.
+pub(crate) fn book_file(dir: &Path, title: &str, n: usize) -> PathBuf {
+    let suffix = match n {
+        1 => ".epub".to_owned(),
+        n => format!(" ({n}).epub"),
+    };
+    dir.join(format!(
+        "{}{suffix}",
+        file_name_safe(title, MAX_NAME_BYTES - suffix.len())
+    ))
+}
+
+/// File systems refuse names longer than 255 bytes (ext4, APFS, NTFS in UTF-16 units).
+const MAX_NAME_BYTES: usize = 255;
+
+/// A title made safe as a file name on every common file system, at most `max_bytes` long
+/// (cut at a character boundary: lessonpub chose the name, so it must be one the file system
+/// takes).
+fn file_name_safe(title: &str, max_bytes: usize) -> String {
     let name: String = title
         .chars()
         .map(|c| {
@@ -234,7 +252,15 @@ pub(crate) fn file_name_safe(title: &str) -> String {
             }
         })
         .collect();
-    let name = name.trim().trim_start_matches('.').to_owned();
+    let mut name = name.trim().trim_start_matches('.').to_owned();
+    if name.len() > max_bytes {
+        let mut end = max_bytes;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+        name = name.trim_end().to_owned();
+    }
     if name.is_empty() {
         "book".to_owned()
     } else {
@@ -264,4 +290,33 @@ fn modified_time(column: &discover::Column) -> Result<OffsetDateTime> {
 
 fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn book_files_are_names_every_file_system_takes() {
+        let dir = Path::new("out");
+        assert_eq!(
+            book_file(dir, " .Linux/性能:优化? ", 1),
+            dir.join("Linux_性能_优化_.epub")
+        );
+        assert_eq!(book_file(dir, "\u{1}", 2), dir.join("_ (2).epub"));
+        assert_eq!(book_file(dir, "  ", 1), dir.join("book.epub"));
+        // 3-byte characters that do not divide the limit: the cut falls inside one.
+        let long = "性能".repeat(200);
+        for n in [1, 2, 1000] {
+            let name = book_file(dir, &long, n);
+            let name = name.file_name().unwrap().to_str().unwrap();
+            assert!(name.len() <= 255, "{} bytes", name.len());
+            assert!(
+                name.starts_with("性能性能") && name.ends_with(".epub"),
+                "{name}"
+            );
+        }
+        let created = tempfile::tempdir().unwrap();
+        std::fs::write(book_file(created.path(), &long, 12), b"x").unwrap();
+    }
 }

@@ -4,8 +4,9 @@ use std::process::ExitCode;
 mod cli;
 
 use clap::{CommandFactory, Parser};
+use lessonpub::config::CacheMode;
 use lessonpub::config::{BuildPlan, Flags, UsageError};
-use lessonpub::images::{CacheMode, ImageStats};
+use lessonpub::images::ImageStats;
 use lessonpub::validate::CheckReport;
 
 use crate::cli::{BuildArgs, CheckArgs, Cli, Command};

@@ -141,14 +141,14 @@ pub fn stage(
     // files are owner-only by default.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let temp = builder.tempfile_in(dir).with_context(|| {
-        format!(
-            "cannot create a file in `{}`; is it writable?",
-            dir.display()
-        )
-    })?;
+    let temp = crate::interrupt::create_guarded(|| builder.tempfile_in(dir), |t| t.path())
+        .with_context(|| {
+            format!(
+                "cannot create a file in `{}`; is it writable?",
+                dir.display()
+            )
+        })?;
     let path = temp.path().to_path_buf();
-    crate::interrupt::guard(&path);
     let mut staged = Staged {
         temp: Some(temp),
         path,

@@ -27,23 +27,12 @@ use sha2::{Digest, Sha256};
 
 use super::Kind;
 use super::convert::{Format, Part, Settings};
+use crate::config::CacheMode;
 
 /// Bumped whenever `convert` changes what it makes, so old processed entries are not reused.
 const PROCESSING_VERSION: u32 = 2;
 
 const PROCESSED_MAGIC: &[u8] = b"lessonpub processed 1\n";
-
-/// What a build does with the persistent cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CacheMode {
-    /// Read what is there, store what is new.
-    #[default]
-    Use,
-    /// Download and process everything again, and store the results.
-    Refresh,
-    /// Neither read nor write.
-    Off,
-}
 
 #[derive(Debug)]
 pub struct Cache {

@@ -29,9 +29,7 @@ mod work;
 
 use std::path::{Path, PathBuf};
 
-pub use cache::CacheMode;
-
-use crate::config::{DEFAULT_JOBS, DEFAULT_MAX_WIDTH};
+use crate::config::ImageOptions;
 use crate::diagnostics::Warning;
 use crate::model::Book;
 
@@ -40,38 +38,6 @@ use crate::model::Book;
 pub enum Kind {
     Article,
     Avatar,
-}
-
-#[derive(Debug, Clone)]
-pub struct ImageOptions {
-    /// Make no network request.
-    pub offline: bool,
-    /// Downloads at a time.
-    pub jobs: usize,
-    /// The persistent cache folder; `None` when none could be found.
-    pub cache_dir: Option<PathBuf>,
-    pub cache_mode: CacheMode,
-    pub max_width: u32,
-    pub grayscale: bool,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
-    /// Warn about each uncached image of an `--offline` build, not just their number.
-    pub verbose: bool,
-}
-
-impl Default for ImageOptions {
-    fn default() -> Self {
-        ImageOptions {
-            offline: false,
-            jobs: usize::from(DEFAULT_JOBS),
-            cache_dir: None,
-            cache_mode: CacheMode::Use,
-            max_width: DEFAULT_MAX_WIDTH,
-            grayscale: false,
-            progress: false,
-            verbose: false,
-        }
-    }
 }
 
 /// Counts for the summary line.
@@ -156,6 +122,7 @@ pub fn embed(book: &mut Book, column: &Path, options: &ImageOptions) -> Embedded
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::CacheMode;
     use crate::model::{Comment, Image, ImageRef, Lesson, Node};
 
     fn lesson(source: &str, images: &[&str], avatars: &[&str]) -> Lesson {

@@ -1,8 +1,9 @@
 //! What to tell the user about the image stage: failed images, the cache, and `--offline`.
 
+use super::Failure;
 use super::store::Stored;
 use super::work::Context;
-use super::{CacheMode, Failure};
+use crate::config::CacheMode;
 use crate::diagnostics::Warning;
 
 /// One warning per image that failed; images missing only because of `--offline` are expected,

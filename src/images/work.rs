@@ -18,7 +18,8 @@ use super::fetch::{self, Fetcher};
 use super::plan::Origin;
 use super::source::{self, Source};
 use super::store::Files;
-use super::{ImageOptions, Kind, local};
+use super::{Kind, local};
+use crate::config::ImageOptions;
 
 /// How the original bytes were had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
