@@ -4,6 +4,7 @@
 //! assert on them and `-q` can silence them in one place. This module depends on no stage, so
 //! every stage can depend on it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -42,5 +43,45 @@ impl fmt::Display for Warning {
             (Some(file), None) => write!(f, "`{}`: {}", file.display(), self.message),
             _ => f.write_str(&self.message),
         }
+    }
+}
+
+/// `text` made safe to print on a terminal: control characters (but line breaks) and bidi
+/// controls are written as `\u{…}` escapes, so a file name or title from a column cannot set the
+/// window title, clear the screen or reorder what the user reads. Everything lessonpub prints
+/// that holds text from input goes through here.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n') || is_bidi_control(c);
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_escapes_from_input_are_written_out() {
+        let name = "01 \u{1b}]0;pwned\u{7}\u{1b}[2J | 课.md";
+        assert_eq!(
+            for_terminal(name),
+            "01 \\u{1b}]0;pwned\\u{7}\\u{1b}[2J | 课.md"
+        );
+        assert_eq!(for_terminal("a\u{202e}b\rc"), "a\\u{202e}b\\u{d}c");
+        assert!(matches!(for_terminal("第一行\n第二行"), Cow::Borrowed(_)));
     }
 }

@@ -49,6 +49,8 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     // The cover comes first: its drawing buffer (megabytes) is gone before the lessons fill
     // memory.
     let title = book_title(config, column.title.as_deref());
+    let output = output_path(config, &title);
+    check_output(&output, &config.input)?;
     let cover = match (&config.cover, &config.cover_named_by) {
         // A cover that does not exist is left for `cover::from_file` to report.
         (Some(path), Some(settings)) if path.exists() && !files::inside(path, &config.input) => {
@@ -107,7 +109,6 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     warnings.extend(images.warnings);
     timings.lap("images");
 
-    let output = output_path(config, &book.title);
     let modified = modified_time(&column)?;
     let staged = package::stage(&book, &cover, render::chapters(&book), modified, &output)?;
     timings.lap("render and package");
@@ -213,6 +214,30 @@ fn book_title(config: &BuildConfig, column_title: Option<&str>) -> String {
 pub fn planned_title(config: &BuildConfig) -> Result<String> {
     let column = discover::column(&config.input)?;
     Ok(book_title(config, column.title.as_deref()))
+}
+
+/// Fails before any work when the book could not be written to `output`, or would be written
+/// where it destroys something: over a file that is not an earlier book (`package` checks that),
+/// or inside the `column` folder under a name the next build would read (a lesson, the
+/// settings, the nav): there, only `.epub` names.
+fn check_output(output: &Path, column: &Path) -> Result<()> {
+    package::destination_dir(output)?;
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let is_epub_name = output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("epub"));
+    if !is_epub_name && files::inside(dir, column) {
+        bail!(
+            "`{}` is inside the column folder `{}`, where the next build would read it as one of \
+             its files; name the book `….epub`, or write it outside the column",
+            output.display(),
+            column.display()
+        );
+    }
+    Ok(())
 }
 
 fn output_path(config: &BuildConfig, title: &str) -> PathBuf {

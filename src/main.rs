@@ -4,8 +4,8 @@ use std::process::ExitCode;
 mod cli;
 
 use clap::{CommandFactory, Parser};
-use lessonpub::config::CacheMode;
-use lessonpub::config::{BuildPlan, Flags, UsageError};
+use lessonpub::config::{BuildPlan, CacheMode, Flags, UsageError};
+use lessonpub::diagnostics::for_terminal;
 use lessonpub::images::ImageStats;
 use lessonpub::validate::CheckReport;
 
@@ -57,7 +57,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", for_terminal(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -67,11 +67,15 @@ fn check(args: &CheckArgs) -> ExitCode {
 fn print_check(out: &mut dyn Write, book: &str, report: &CheckReport) {
     let _ = writeln!(
         out,
-        "EPUBCheck {} on `{book}`: {} fatal, {} errors, {} warnings",
-        report.version, report.fatal, report.errors, report.warnings
+        "EPUBCheck {} on `{}`: {} fatal, {} errors, {} warnings",
+        report.version,
+        for_terminal(book),
+        report.fatal,
+        report.errors,
+        report.warnings
     );
     for finding in &report.findings {
-        let _ = writeln!(out, "  {finding}");
+        let _ = writeln!(out, "  {}", for_terminal(&finding.to_string()));
     }
 }
 
@@ -79,7 +83,7 @@ fn build(args: &BuildArgs) -> ExitCode {
     let plan = match BuildPlan::from_flags(flags(args)) {
         Ok(plan) => plan,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", for_terminal(&format!("{err:#}")));
             let usage = err.downcast_ref::<UsageError>().is_some();
             return if usage {
                 ExitCode::from(2)
@@ -101,7 +105,7 @@ fn build(args: &BuildArgs) -> ExitCode {
             Ok(report) => {
                 if !args.quiet {
                     for warning in &report.warnings {
-                        eprintln!("warning: {tag}{warning}");
+                        eprintln!("warning: {}", for_terminal(&format!("{tag}{warning}")));
                     }
                     if report.images.sources > 0 {
                         eprintln!("{tag}{}", image_summary(&report.images));
@@ -122,14 +126,14 @@ fn build(args: &BuildArgs) -> ExitCode {
                 if !args.quiet && !batch {
                     println!(
                         "wrote `{}`: {} lessons, {} comments, {:.1} MB",
-                        report.output.display(),
+                        for_terminal(&report.output.display().to_string()),
                         report.lessons,
                         report.comments,
                         report.bytes as f64 / 1e6
                     );
                 }
             }
-            Err(err) => eprintln!("error: {tag}{err:#}"),
+            Err(err) => eprintln!("error: {}", for_terminal(&format!("{tag}{err:#}"))),
         }
     }
     if batch && !args.quiet {
@@ -183,21 +187,21 @@ fn print_table(outcomes: &[lessonpub::batch::Outcome]) {
         "column", "lessons", "comments", "MB"
     );
     for o in outcomes {
-        let name = o.column.display().to_string();
+        let name = for_terminal(&o.column.display().to_string()).into_owned();
         match &o.result {
             Ok(r) => println!(
                 "{name:<32} {:>7} {:>8} {:>8.1}  wrote `{}`",
                 r.lessons,
                 r.comments,
                 r.bytes as f64 / 1e6,
-                r.output.display()
+                for_terminal(&r.output.display().to_string())
             ),
             Err(err) => println!(
                 "{name:<32} {:>7} {:>8} {:>8}  FAILED: {}",
                 "-",
                 "-",
                 "-",
-                first_line(&format!("{err:#}"))
+                for_terminal(first_line(&format!("{err:#}")))
             ),
         }
     }

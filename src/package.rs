@@ -165,12 +165,31 @@ pub fn stage(
 }
 
 /// The folder `out` goes into, after checking that `out` can be a book file there.
-fn destination_dir(out: &Path) -> Result<&Path> {
+/// The folder `out` goes into, after checking that a book may be written to `out`: nothing is
+/// there, or an earlier book is. Anything else at that path (a document, a device, a FIFO) is
+/// the user's and is never replaced; the rename that puts a book in place would replace it.
+pub fn destination_dir(out: &Path) -> Result<&Path> {
     if out.is_dir() {
         bail!(
             "the output path `{}` is a folder; give a file name such as `book.epub`",
             out.display()
         );
+    }
+    if let Ok(meta) = std::fs::metadata(out) {
+        if !meta.is_file() {
+            bail!(
+                "the output path `{}` is not a regular file (a device, FIFO or socket); give the \
+                 name of a new file, or of an earlier book to replace",
+                out.display()
+            );
+        }
+        if !is_epub(out) {
+            bail!(
+                "`{}` exists and is not an EPUB book; lessonpub replaces only an earlier book, \
+                 so choose another name or move that file away",
+                out.display()
+            );
+        }
     }
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -183,6 +202,18 @@ fn destination_dir(out: &Path) -> Result<&Path> {
         );
     }
     Ok(dir)
+}
+
+/// Whether the regular file at `path` starts as every EPUB does: a zip whose first entry is an
+/// uncompressed `mimetype` of `application/epub+zip` (OCF 3.3, 4.2.4).
+fn is_epub(path: &Path) -> bool {
+    let mut head = [0u8; 58];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head.starts_with(b"PK\x03\x04")
+        && &head[30..38] == b"mimetype"
+        && &head[38..58] == b"application/epub+zip"
 }
 
 fn write_zip<W: Write + Seek>(

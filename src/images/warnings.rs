@@ -4,7 +4,7 @@ use super::Failure;
 use super::store::Stored;
 use super::work::Context;
 use crate::config::CacheMode;
-use crate::diagnostics::Warning;
+use crate::diagnostics::{Warning, for_terminal};
 
 /// One warning per image that failed; images missing only because of `--offline` are expected,
 /// so they get one warning in all (one each with `-v`).
@@ -63,20 +63,13 @@ pub(super) fn warnings(embedded: &Stored, context: &Context) -> Vec<Warning> {
 /// `src` made safe and short for a terminal: control and bidi characters escaped, long
 /// `data:` URLs cut.
 pub(super) fn shown(src: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in src.chars().enumerate() {
-        if i == 80 && src.len() > 120 && src.starts_with("data:") {
-            out.push('…');
-            break;
-        }
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
+    let src = src.replace('\n', "\\n");
+    let shown = for_terminal(&src);
+    if src.len() > 120 && src.starts_with("data:") {
+        let cut: String = shown.chars().take(80).collect();
+        return format!("{cut}…");
     }
-    out
+    shown.into_owned()
 }
 
 #[cfg(test)]

@@ -202,3 +202,81 @@ fn readme_mirrors_the_build_help() {
         "README.md's copy of `lessonpub build -h` is stale; paste this in:\n{help}"
     );
 }
+
+/// Issue 18: a book is never written over an input of the build, nor over anything that is not
+/// an earlier book, nor inside the column under a name the next build would read.
+#[test]
+fn the_book_never_replaces_what_is_not_a_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = tmp.path().join("c");
+    fs::create_dir(&column).unwrap();
+    let lesson = column.join("01 | a.md");
+    fs::write(&lesson, "正文").unwrap();
+    fs::write(column.join("lessonpub.toml"), "title = \"书\"\n").unwrap();
+    let notes = tmp.path().join("notes.txt");
+    fs::write(&notes, "mine").unwrap();
+    for (out, says) in [
+        (lesson.clone(), "is not an EPUB"),
+        (column.join("lessonpub.toml"), "is not an EPUB"),
+        (column.join("book.md"), "the next build would read"),
+        (column.join("mkdocs.yml"), "the next build would read"),
+        (notes.clone(), "is not an EPUB"),
+    ] {
+        let run = crate::common::build_offline(&column, &out, &[]);
+        let stderr = assert_failure(&run, &out.display().to_string());
+        assert!(stderr.contains(says), "{}: {stderr}", out.display());
+    }
+    assert_eq!(fs::read_to_string(&lesson).unwrap(), "正文");
+    assert_eq!(fs::read_to_string(&notes).unwrap(), "mine");
+    assert!(!column.join("book.md").exists() && !column.join("mkdocs.yml").exists());
+    // A book inside the column, and a rebuild over it, are fine: the next build skips `.epub`.
+    let book = column.join("book.epub");
+    for _ in 0..2 {
+        assert_success(
+            &crate::common::build_offline(&column, &book, &[]),
+            "book.epub",
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_is_never_replaced_by_the_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("pipe.epub");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for out in [fifo.as_path(), std::path::Path::new("/dev/null")] {
+        let run = crate::common::build_offline(&fixture("html-column"), out, &[]);
+        let stderr = assert_failure(&run, &out.display().to_string());
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+/// Issue 18: text from input (here a file name) never reaches the terminal as escape codes.
+#[test]
+fn escape_codes_in_file_names_are_printed_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = tmp.path().join("c");
+    fs::create_dir(&column).unwrap();
+    let name = "01 \u{1b}]0;pwned\u{7}\u{1b}[2J 课.md";
+    fs::write(
+        column.join(name),
+        "正文\n\n![图](https://img.invalid/a.png)\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("b.epub");
+    let run = crate::common::build_offline(&column, &out, &["-v"]);
+    assert_success(&run, "escape codes");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("01 \\u{1b}]0;pwned\\u{7}\\u{1b}[2J 课.md"),
+        "{stderr}"
+    );
+}

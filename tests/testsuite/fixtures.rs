@@ -173,12 +173,13 @@ fn failed_build_leaves_an_existing_book_untouched_and_no_temporary_file() {
     let column = tmp.path().join("col");
     fs::create_dir(&column).unwrap();
     fs::write(column.join("01 | 好.md"), "正文").unwrap();
-    let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
-    fs::write(column.join("02 | 坏.md"), binary).unwrap();
     let out_dir = tmp.path().join("out");
     fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("book.epub");
-    fs::write(&out, b"previous book").unwrap();
+    assert_success(&build_offline(&column, &out, &[]), "first build");
+    let previous = fs::read(&out).unwrap();
+    let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    fs::write(column.join("02 | 坏.md"), binary).unwrap();
 
     let run = lessonpub([
         "build".as_ref(),
@@ -192,7 +193,7 @@ fn failed_build_leaves_an_existing_book_untouched_and_no_temporary_file() {
         stderr.contains("02 | 坏.md"),
         "the error names the file: {stderr}"
     );
-    assert_eq!(fs::read(&out).unwrap(), b"previous book");
+    assert_eq!(fs::read(&out).unwrap(), previous);
     assert_eq!(
         fs::read_dir(&out_dir).unwrap().count(),
         1,
