@@ -146,16 +146,17 @@ pub struct BuildArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 
-    /// Keep downloaded images in DIR [default: the user's cache folder]
+    /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else the user's cache folder]
     ///
     /// The cache holds every downloaded image and the files made from it, so a rebuild of the
     /// same column makes no request and repeats no image work. The default is
     /// $XDG_CACHE_HOME/lessonpub (usually ~/.cache/lessonpub) on Linux,
     /// ~/Library/Caches/lessonpub on macOS and %LOCALAPPDATA%\lessonpub\cache on Windows.
     /// Images a server said are gone (404, 410) are remembered; timeouts and server errors are
-    /// tried again on the next build. The folder can be deleted at any time. Also set by
-    /// LESSONPUB_CACHE_DIR. e.g. `--cache-dir ~/books/.image-cache`.
-    #[arg(long, value_name = "DIR", env = "LESSONPUB_CACHE_DIR")]
+    /// tried again on the next build. The folder can be deleted at any time. Without the flag,
+    /// LESSONPUB_CACHE_DIR names it (set but empty counts as unset). e.g. `--cache-dir
+    /// ~/books/.image-cache`.
+    #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
     /// Download and process every image again, replacing what the cache holds

@@ -186,7 +186,10 @@ impl BuildPlan {
         flags.title = non_empty(flags.title.as_deref());
         flags.author = non_empty(flags.author.as_deref());
         flags.language = flags.language.map(|l| l.trim().to_owned());
-        flags.cache_dir = flags.cache_dir.or_else(default_cache_dir);
+        flags.cache_dir = flags
+            .cache_dir
+            .or_else(env_cache_dir)
+            .or_else(default_cache_dir);
         Ok(BuildPlan { flags, shared })
     }
 
@@ -283,6 +286,14 @@ impl FileConfig {
             anyhow::anyhow!("`{}`{place}: {}", path.display(), e.message().trim())
         })
     }
+}
+
+/// `LESSONPUB_CACHE_DIR`, unless unset or empty (`LESSONPUB_CACHE_DIR= lessonpub …` is how a
+/// shell unsets a variable for one command).
+fn env_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("LESSONPUB_CACHE_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The platform's cache folder for lessonpub (`~/.cache/lessonpub` on Linux), if there is a home.

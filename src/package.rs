@@ -156,15 +156,26 @@ pub fn stage(
         size: 0,
     };
     let file = staged.temp.as_mut().expect("just created").as_file_mut();
-    let written = write_zip(&contents, chapters, BufWriter::new(&mut *file)).and_then(|()| {
-        file.sync_all()?;
-        Ok(file.metadata()?.len())
-    });
+    let written = write_zip(&contents, chapters, BufWriter::new(&mut *file))
+        .map_err(io_error_alone)
+        .and_then(|()| {
+            file.sync_all()?;
+            Ok(file.metadata()?.len())
+        });
     staged.size = written.with_context(|| format!("cannot write `{}`", out.display()))?;
     Ok(staged)
 }
 
-/// The folder `out` goes into, after checking that `out` can be a book file there.
+/// The zip crate's I/O error says "i/o error: …" and then gives the same error as its cause, so
+/// the message would name it twice ("No space left on device" twice): keep the I/O error alone.
+fn io_error_alone(error: anyhow::Error) -> anyhow::Error {
+    match error.downcast::<zip::result::ZipError>() {
+        Ok(zip::result::ZipError::Io(io)) => io.into(),
+        Ok(other) => other.into(),
+        Err(error) => error,
+    }
+}
+
 /// The folder `out` goes into, after checking that a book may be written to `out`: nothing is
 /// there, or an earlier book is. Anything else at that path (a document, a device, a FIFO) is
 /// the user's and is never replaced; the rename that puts a book in place would replace it.
@@ -195,6 +206,13 @@ pub fn destination_dir(out: &Path) -> Result<&Path> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "the output folder `{}` is a file, not a folder; give a folder (or, with `-o`, a \
+             path inside one)",
+            dir.display()
+        );
+    }
     if !dir.is_dir() {
         bail!(
             "the output folder `{}` does not exist; create it first",
@@ -533,6 +551,18 @@ mod tests {
     }
 
     #[test]
+    fn a_write_error_is_named_once() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let error = io_error_alone(zip::result::ZipError::Io(full).into()).context("cannot write");
+        let shown = format!("{error:#}");
+        assert_eq!(
+            shown.matches("No space left on device").count(),
+            1,
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn same_input_gives_identical_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.epub"), dir.path().join("b.epub"));
@@ -560,5 +590,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not exist"), "{err}");
+        let file = dir.path().join("file");
+        fs::write(&file, "x").unwrap();
+        let err = write_book(&file.join("b.epub")).unwrap_err().to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
     }
 }

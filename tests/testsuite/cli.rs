@@ -280,3 +280,18 @@ fn escape_codes_in_file_names_are_printed_escaped() {
         "{stderr}"
     );
 }
+
+/// Issue 18: `LESSONPUB_CACHE_DIR=` (set but empty) is how a shell unsets a variable for one
+/// command; it means "no such setting", not an error.
+#[test]
+fn an_empty_cache_dir_variable_counts_as_unset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("b.epub");
+    let run = Command::new(BIN)
+        .env("LESSONPUB_CACHE_DIR", "")
+        .args(["build".as_ref(), fixture("html-column").as_os_str()])
+        .args(["-o".as_ref(), out.as_os_str(), "--offline".as_ref()])
+        .output()
+        .unwrap();
+    assert_success(&run, "LESSONPUB_CACHE_DIR=");
+}
