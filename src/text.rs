@@ -7,7 +7,7 @@
 use anyhow::{Result, bail};
 use encoding_rs::{Encoding, UTF_8};
 
-/// A file's text, and how many damaged UTF-8 sequences in it were shown as U+FFFD.
+/// A file's text, and how many damaged sequences in it were shown as U+FFFD.
 #[derive(Debug)]
 pub struct Decoded {
     pub text: String,
@@ -19,8 +19,7 @@ impl Decoded {
     pub fn damage(&self) -> Option<String> {
         (self.damaged > 0).then(|| {
             format!(
-                "{} damaged UTF-8 sequence(s) (a file cut off or garbled in copying?) shown \
-                 as `{}`",
+                "{} damaged sequence(s) (a file cut off or garbled in copying?) shown as `{}`",
                 self.damaged,
                 char::REPLACEMENT_CHARACTER
             )
@@ -37,9 +36,13 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded> {
     // be text and may hold any number (they are dropped below), as long as some text is left:
     // a file of NULs (zeroed by a crash, say) is valid UTF-8 too.
     let (text, max_control_share) = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        (decode_strict(encoding, &bytes[bom_len..])?, None)
+        let (text, damage) = decode_known(encoding, &bytes[bom_len..])?;
+        damaged = damage;
+        (text, None)
     } else if let Some(encoding) = utf16_without_bom(bytes) {
-        (decode_strict(encoding, bytes)?, Some(20))
+        let (text, damage) = decode_known(encoding, bytes)?;
+        damaged = damage;
+        (text, Some(20))
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         (text.to_owned(), None)
     } else if let Some(kind) =
@@ -132,6 +135,24 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         Some(encoding_rs::UTF_16BE)
     } else {
         None
+    }
+}
+
+/// Text in an encoding that is known (from a BOM, or UTF-16's NULs), read as damaged UTF-8 is:
+/// a file cut off inside its last character, or with a few garbled units, keeps its text, each
+/// damaged sequence shown as U+FFFD and counted.
+fn decode_known(encoding: &'static Encoding, bytes: &[u8]) -> Result<(String, usize)> {
+    if let Ok(text) = decode_strict(encoding, bytes) {
+        return Ok((text, 0));
+    }
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    let damaged = text.matches(char::REPLACEMENT_CHARACTER).count();
+    let intact = text.chars().count() - damaged;
+    let cut_off_at_end = damaged == 1 && text.ends_with(char::REPLACEMENT_CHARACTER);
+    if cut_off_at_end || damaged * 20 <= intact {
+        Ok((text.into_owned(), damaged))
+    } else {
+        decode_strict(encoding, bytes).map(|text| (text, 0))
     }
 }
 
@@ -265,6 +286,23 @@ mod tests {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
         assert_eq!(decode(&bytes).unwrap().text, "正文");
+    }
+
+    #[test]
+    fn utf16_cut_off_inside_a_character_keeps_its_text_with_a_warning() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "<p>正文 text</p>".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        // Half a code unit, and then the first half of a surrogate pair cut off.
+        let odd = [&bytes[..], &[0x3D]].concat();
+        let surrogate = [&bytes[..], &0xD83Du16.to_le_bytes()].concat();
+        for cut in [odd, surrogate] {
+            let decoded = decode(&cut).unwrap();
+            assert_eq!(decoded.text, "<p>正文 text</p>\u{FFFD}");
+            assert_eq!(decoded.damaged, 1);
+            assert!(decoded.damage().unwrap().contains("1 damaged"));
+        }
     }
 
     #[test]
