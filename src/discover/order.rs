@@ -10,6 +10,11 @@ pub(super) fn compare(a: &Path, b: &Path) -> Ordering {
     ka.cmp(&kb).then_with(|| a.cmp(b))
 }
 
+/// How two lesson names (folder names: nothing to strip) sort, as `compare` sorts files.
+pub(super) fn compare_names(a: &str, b: &str) -> Ordering {
+    order_key(a).cmp(&order_key(b)).then_with(|| a.cmp(b))
+}
+
 /// Where a lesson goes in a column without a table of contents.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Place {
@@ -241,6 +246,16 @@ mod tests {
                 "直播加餐 _ 答疑直播.md",
                 "结课测试 _ 测试.md",
             ]
+        );
+    }
+
+    #[test]
+    fn folder_names_sort_like_file_names() {
+        let mut names = vec!["10 - 十", "Node.js 入门", "开篇词 - 你好", "2 - 二"];
+        names.sort_by(|a, b| compare_names(a, b));
+        assert_eq!(
+            names,
+            ["开篇词 - 你好", "2 - 二", "10 - 十", "Node.js 入门"]
         );
     }
 

@@ -30,6 +30,8 @@ mod work;
 use std::path::{Path, PathBuf};
 
 pub use cache::CacheMode;
+// Discovery decodes the percent-encoded folder names of a built site's links.
+pub(crate) use source::percent_decode;
 
 use crate::config::{DEFAULT_JOBS, DEFAULT_MAX_WIDTH};
 use crate::diagnostics::Warning;
