@@ -318,4 +318,78 @@ mod tests {
         assert!(err.contains(&dir.path().display().to_string()), "{err}");
         assert!(err.contains("no lesson files"), "{err}");
     }
+
+    const SITE_PAGE: &str = "<!doctype html><html><body><nav class=\"md-nav md-nav--primary\"></nav><article class=\"md-content__inner md-typeset\"><h1>02 术语</h1><p>正文</p></article></body></html>";
+
+    #[test]
+    fn a_folder_of_columns_is_an_error_naming_them_with_the_batch_command() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("my columns");
+        for (file, text) in [
+            ("md/mkdocs.yml", "site_name: A"),
+            ("html/01 _ a.md", "<p>a</p>"),
+            ("nonav/docs/index.md", "C"),
+            ("site/01 - a/index.html", SITE_PAGE),
+            ("images/a.png", "png"),
+        ] {
+            let path = dir.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let err = column(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("holds columns, not lessons: `html`, `md`, `nonav`, `site`."),
+            "{err}"
+        );
+        let command = format!("lessonpub build '{}'/* --out-dir OUT", dir.display());
+        assert!(err.contains(&command), "{err}");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("/home/me/geektime"), "/home/me/geektime");
+        assert_eq!(shell_word("/home/me/极客时间"), "/home/me/极客时间");
+        assert_eq!(shell_word("/a b/it's"), "'/a b/it'\\''s'");
+        assert_eq!(shell_word("~/x"), "'~/x'");
+    }
+
+    #[test]
+    fn a_column_folder_with_docs_but_no_mkdocs_yml_reads_docs() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        fs::create_dir(&docs).unwrap();
+        for (name, text) in [
+            ("index.md", "说透敏捷\n"),
+            ("说透敏捷.md", "介绍"),
+            ("01 - 一.md", "正文"),
+        ] {
+            fs::write(docs.join(name), text).unwrap();
+        }
+        let column = column(dir.path()).unwrap();
+        assert_eq!(column.layout, Layout::MarkdownDocs);
+        assert_eq!(column.title.as_deref(), Some("说透敏捷"));
+        assert_eq!(column.lessons.len(), 1);
+        assert!(column.front.is_some());
+    }
+
+    #[test]
+    fn a_lone_site_page_is_one_lesson_named_after_its_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lesson = tmp.path().join("02 - 一篇文章带你快速搞定Kafka术语");
+        fs::create_dir(&lesson).unwrap();
+        fs::write(lesson.join("index.html"), SITE_PAGE).unwrap();
+        let page = column(&lesson).unwrap();
+        assert_eq!(page.layout, Layout::MkDocsSitePage);
+        assert_eq!(
+            page.title.as_deref(),
+            Some("02 | 一篇文章带你快速搞定Kafka术语")
+        );
+        assert_eq!(page.lessons[0].title, "02 | 一篇文章带你快速搞定Kafka术语");
+
+        // Any other lone `index.html` is a plain lesson file.
+        fs::write(lesson.join("index.html"), "<p>正文</p>").unwrap();
+        let plain = column(&lesson).unwrap();
+        assert_eq!(plain.layout, Layout::Files);
+        assert_eq!(plain.lessons[0].title, "index");
+    }
 }
