@@ -94,7 +94,7 @@ fn with_comments_repeated(text: &str, format: Format, times: usize) -> String {
         Format::Html => text
             .find("class=\"_2sjJGcOH_0\"")
             .and_then(|marker| text[..marker].rfind("<li>")),
-        Format::Markdown => text
+        Format::Markdown | Format::Site => text
             .find("精选留言")
             .and_then(|heading| text[heading..].find("<li>").map(|i| heading + i)),
     }

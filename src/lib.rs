@@ -136,6 +136,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     Ok(Report {
         output,
         title: book.title.clone(),
+        layout: column.layout,
         lessons: book.lessons.len(),
         comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
         images: images.stats,

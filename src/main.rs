@@ -119,6 +119,7 @@ fn build(args: &BuildArgs) -> ExitCode {
                     }
                 }
                 if args.verbose {
+                    eprintln!("  {tag}{}, {} lessons", report.layout, report.lessons);
                     for (stage, took) in &report.timings {
                         eprintln!("  {tag}{stage:<26} {:>8.1} ms", took.as_secs_f64() * 1e3);
                     }

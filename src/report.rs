@@ -11,6 +11,9 @@ use crate::diagnostics::Warning;
 pub struct Report {
     pub output: PathBuf,
     pub title: String,
+    /// How the column folder held its lessons.
+    pub layout: crate::discover::Layout,
+    /// Lessons in the book, the introduction page aside.
     pub lessons: usize,
     pub comments: usize,
     pub images: crate::images::ImageStats,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use yaml_rust2::{ScanError, Yaml, YamlLoader};
 
-use super::{Column, LessonFile, is_lesson_name, outside_warning, title, yaml};
+use super::{Column, Layout, LessonFile, is_lesson_name, outside_warning, title, yaml};
 use crate::diagnostics::Warning;
 use crate::files;
 
@@ -109,6 +109,7 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
         ));
     }
     Ok(Column {
+        layout: Layout::MkDocs,
         title: site_name,
         front,
         lessons,

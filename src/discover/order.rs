@@ -10,16 +10,26 @@ pub(super) fn compare(a: &Path, b: &Path) -> Ordering {
     ka.cmp(&kb).then_with(|| a.cmp(b))
 }
 
+/// How two lesson names (folder names: nothing to strip) sort, as `compare` sorts files.
+pub(super) fn compare_names(a: &str, b: &str) -> Ordering {
+    order_key(a).cmp(&order_key(b)).then_with(|| a.cmp(b))
+}
+
 /// Where a lesson goes in a column without a table of contents.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Place {
     Opening,
+    /// Setting up before the first lesson (课前准备).
+    Preparation,
     Numbered(u64),
+    /// Everything unnumbered that is neither opening nor closing: 加餐, 特别放送, 直播加餐, 用户故事,
+    /// 答疑, ….
     Extra,
     Closing(u8),
 }
 
 const OPENING: &[&str] = &["开篇词", "发刊词", "开篇", "导读", "前言", "序言"];
+const PREPARATION: &[&str] = &["课前准备"];
 // The farewell comes before the final quiz, as GeekTime publishes them.
 const CLOSING: &[(&str, u8)] = &[
     ("结束语", 0),
@@ -28,6 +38,7 @@ const CLOSING: &[(&str, u8)] = &[
     ("后记", 0),
     ("结课测试", 1),
     ("期末测试", 1),
+    ("期末考试", 1),
     ("结课", 1),
 ];
 
@@ -35,6 +46,8 @@ fn order_key(stem: &str) -> (Place, Vec<NaturalPart>) {
     let stem = stem.trim();
     let place = if OPENING.iter().any(|p| stem.starts_with(p)) {
         Place::Opening
+    } else if PREPARATION.iter().any(|p| stem.starts_with(p)) {
+        Place::Preparation
     } else if let Some(rank) = CLOSING
         .iter()
         .find(|(p, _)| stem.starts_with(p))
@@ -185,6 +198,64 @@ mod tests {
                 "结束语 _ 再见.md",
                 "结课测试｜这些你都掌握了吗？.md",
             ]
+        );
+    }
+
+    #[test]
+    fn preparation_follows_the_opening_and_final_exams_close() {
+        let got = order(&[
+            "期末考试 _ 来赴一场满分之约.md",
+            "02 _ 二.md",
+            "课前准备 _ 搭建环境.md",
+            "结束语 _ 再见.md",
+            "01 _ 一.md",
+            "开篇词 _ 你好.md",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "开篇词 _ 你好.md",
+                "课前准备 _ 搭建环境.md",
+                "01 _ 一.md",
+                "02 _ 二.md",
+                "结束语 _ 再见.md",
+                "期末考试 _ 来赴一场满分之约.md",
+            ]
+        );
+    }
+
+    #[test]
+    fn special_broadcasts_and_live_extras_go_with_the_extras() {
+        let got = order(&[
+            "结课测试 _ 测试.md",
+            "直播加餐 _ 答疑直播.md",
+            "12 _ 十二.md",
+            "特别放送（二） _ 书单.md",
+            "加餐（一） _ 工具.md",
+            "特别放送（一） _ 访谈.md",
+            "开篇词 _ 你好.md",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "开篇词 _ 你好.md",
+                "12 _ 十二.md",
+                "加餐（一） _ 工具.md",
+                "特别放送（一） _ 访谈.md",
+                "特别放送（二） _ 书单.md",
+                "直播加餐 _ 答疑直播.md",
+                "结课测试 _ 测试.md",
+            ]
+        );
+    }
+
+    #[test]
+    fn folder_names_sort_like_file_names() {
+        let mut names = vec!["10 - 十", "Node.js 入门", "开篇词 - 你好", "2 - 二"];
+        names.sort_by(|a, b| compare_names(a, b));
+        assert_eq!(
+            names,
+            ["开篇词 - 你好", "2 - 二", "10 - 十", "Node.js 入门"]
         );
     }
 

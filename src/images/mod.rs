@@ -29,6 +29,9 @@ mod work;
 
 use std::path::{Path, PathBuf};
 
+// Discovery decodes the percent-encoded folder names of a built site's links.
+pub(crate) use source::percent_decode;
+
 use crate::config::ImageOptions;
 use crate::diagnostics::Warning;
 use crate::model::Book;

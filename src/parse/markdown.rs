@@ -80,7 +80,9 @@ fn render_markdown(markdown: &str) -> String {
     out
 }
 
-fn comments(
+/// The comment items of the block starting at `block_at` (as `comment_block_start` found it);
+/// a built MkDocs page holds the same block.
+pub(super) fn comments(
     text: &str,
     block_at: usize,
     warnings: &mut Vec<(Option<usize>, String)>,

@@ -6,6 +6,7 @@
 
 mod html;
 mod markdown;
+mod site;
 
 use std::borrow::Cow;
 use std::fs;
@@ -27,6 +28,9 @@ pub enum Format {
     Markdown,
     /// HTML article, optionally followed by GeekTime's styled comment list.
     Html,
+    /// A whole page of a built MkDocs-Material site: its `<article>` holds the lesson and the
+    /// md-comments `精选留言` list.
+    Site,
 }
 
 /// Files larger than this are refused before they are read: no real lesson comes close (the
@@ -64,6 +68,7 @@ pub fn from_text(text: &str, format: Format, file: &LessonFile) -> (ParsedLesson
     let parsed = match format {
         Format::Markdown => markdown::parse(text),
         Format::Html => html::parse(text),
+        Format::Site => site::parse(text),
     };
     let warnings = parsed
         .warnings
@@ -90,6 +95,10 @@ struct Parsed {
 
 /// Tells the formats apart by their content.
 pub fn detect(text: &str) -> Format {
+    // Before the comment blocks: a site page holds the md-comments block inside its article.
+    if site::is_page(text) {
+        return Format::Site;
+    }
     if text.contains(html::COMMENT_ITEM_MARKER) {
         return Format::Html;
     }
@@ -198,6 +207,12 @@ mod tests {
         assert_eq!(
             detect("text\n<div><strong>精选留言（1）</strong></div><ul>\n<li>x</li>\n</ul>"),
             Format::Markdown
+        );
+        assert_eq!(
+            detect(
+                "<!doctype html>\n<html><body><nav></nav>\n<article class=\"md-content__inner md-typeset\">\n<h1>t</h1>\n<p>a</p>\n<div><strong>精选留言（1）</strong></div>\n<ul>\n<li>x</li>\n</ul></article></body></html>"
+            ),
+            Format::Site
         );
     }
 

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::common::{Book, assert_failure, corpus, fixture, lessonpub};
+use crate::common::{Book, assert_failure, column_copy, corpus, fixture, lessonpub};
 
 #[test]
 fn three_columns_and_a_broken_one() {
@@ -109,5 +109,60 @@ fn single_column_flags_are_refused_with_several_columns() {
         ]);
         let stderr = assert_failure(&run, flag[0]);
         assert_eq!(run.status.code(), Some(2), "{stderr}");
+    }
+}
+
+#[test]
+fn a_folder_of_columns_names_them_and_the_batch_command_builds_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let columns = tmp.path().join("columns");
+    column_copy("html-column", &columns);
+    column_copy("md-column", &columns);
+    let run = lessonpub(["build".as_ref(), columns.as_os_str(), "--offline".as_ref()]);
+    let stderr = assert_failure(&run, "a folder of columns");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr.contains("holds columns, not lessons: `html-column`, `md-column`"),
+        "{stderr}"
+    );
+    let shown = format!("lessonpub build {}/* --out-dir OUT", columns.display());
+    assert!(stderr.contains(&shown), "{stderr}");
+
+    // The command as a shell runs it: the glob expanded, in name order.
+    let out_dir = tmp.path().join("OUT");
+    fs::create_dir(&out_dir).unwrap();
+    let mut args = vec!["build".into(), columns.join("html-column")];
+    args.extend([
+        columns.join("md-column"),
+        "--out-dir".into(),
+        out_dir.clone(),
+        "--offline".into(),
+    ]);
+    let run = lessonpub(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(fs::read_dir(&out_dir).unwrap().count(), 2);
+}
+
+#[test]
+fn the_corpus_format_folders_hold_columns() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    for (folder, names) in [
+        ("md", "`programmer-advance`, `rust-mq`, `sql-must-know`"),
+        ("mkdocs-site", "`api-testing-intro`, `kafka-core`"),
+        ("md-nonav", "`agile-explained`"),
+    ] {
+        let run = lessonpub([
+            "build".as_ref(),
+            corpus.join(folder).as_os_str(),
+            "--offline".as_ref(),
+        ]);
+        let stderr = assert_failure(&run, folder);
+        assert!(stderr.contains(names), "{stderr}");
     }
 }

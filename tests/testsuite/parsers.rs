@@ -171,3 +171,64 @@ fn html_serverless_advanced() {
         9
     );
 }
+
+/// Every page of a built site: the article is only the article (no site chrome, no generated
+/// `<h1>`, no code-line anchors), and every comment of its block is read.
+fn check_site_pages(slug: &str, comments: usize) {
+    let Some(lessons) = check_every_file("mkdocs-site", slug) else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        comments
+    );
+    for (file, lesson) in &lessons {
+        let html = &lesson.article_html;
+        for chrome in [
+            "<head",
+            "md-nav",
+            "<script",
+            "<h1",
+            "__codelineno",
+            "</article>",
+        ] {
+            assert!(
+                !html.contains(chrome),
+                "{}: `{chrome}` in the article",
+                file.path.display()
+            );
+        }
+        assert!(
+            html.trim_start().starts_with("<p>"),
+            "{}: {}",
+            file.path.display(),
+            &html[..html.len().min(200)]
+        );
+    }
+}
+
+#[test]
+fn site_api_testing_intro() {
+    check_site_pages("api-testing-intro", 172);
+}
+
+#[test]
+fn site_kafka_core() {
+    check_site_pages("kafka-core", 692);
+}
+
+#[test]
+fn md_nonav_agile_explained() {
+    let Some(lessons) = check_every_file("md-nonav", "agile-explained") else {
+        return;
+    };
+    assert_eq!(
+        lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
+        183
+    );
+    assert!(
+        lessons
+            .iter()
+            .all(|(_, l)| l.comments.iter().all(|c| c.likes.is_some()))
+    );
+}

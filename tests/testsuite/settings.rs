@@ -1,29 +1,8 @@
 //! `lessonpub.toml`, `--config` and `--cover`: settings from files, overridden by flags.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
-use crate::common::{Book, assert_failure, assert_success, build_offline, fixture};
-
-/// A copy of a fixture column in a temporary folder, so a test can add files to it.
-fn column_copy(name: &str, tmp: &Path) -> PathBuf {
-    let to = tmp.join(name);
-    copy_dir(&fixture(name), &to);
-    to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::common::{Book, assert_failure, assert_success, build_offline, column_copy, fixture};
 
 #[test]
 fn column_settings_file_is_read_and_flags_override_it() {

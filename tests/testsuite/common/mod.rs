@@ -44,30 +44,73 @@ pub fn build_offline(column: &Path, out: &Path, extra: &[&str]) -> Output {
 }
 
 /// The lesson files of a corpus column and their text, counted as the corpus README counts
-/// them: in an MkDocs column every file of `docs/` but `index.md` and the introduction page.
+/// them: every file of the column but `index.md` and the introduction page (`source_intro`).
 pub fn source_lessons(column: &Path) -> Vec<(PathBuf, String)> {
-    let (docs, intro) = match std::fs::read_to_string(column.join("mkdocs.yml")) {
-        Ok(yml) => {
-            let site = yml
-                .lines()
-                .find_map(|l| l.strip_prefix("site_name:"))
-                .unwrap()
-                .trim()
-                .to_owned();
-            (column.join("docs"), Some(format!("{site}.md")))
-        }
-        Err(_) => (column.to_path_buf(), None),
+    let (files, intro) = source_files(column);
+    files
+        .into_iter()
+        .filter(|p| p.file_name().unwrap() != "index.md" && Some(p) != intro.as_ref())
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
+}
+
+/// The introduction page of a corpus column, if its layout has one.
+pub fn source_intro(column: &Path) -> Option<PathBuf> {
+    source_files(column).1
+}
+
+/// Every file of a corpus column, and which is the introduction page, by the corpus README's
+/// descriptions of the layouts: an MkDocs column's is `docs/<site_name>.md`; without
+/// `mkdocs.yml`, `docs/<the name index.md holds>.md`; in a built site, the page whose `<title>`
+/// is its folder's name (the folder named after the column).
+fn source_files(column: &Path) -> (Vec<PathBuf>, Option<PathBuf>) {
+    let list = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
     };
-    let mut lessons = Vec::new();
-    for entry in std::fs::read_dir(&docs).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name != "index.md" && Some(&name) != intro.as_ref() {
-            let text = std::fs::read_to_string(&path).unwrap();
-            lessons.push((path, text));
-        }
+    let docs = column.join("docs");
+    if let Ok(yml) = std::fs::read_to_string(column.join("mkdocs.yml")) {
+        let site = yml
+            .lines()
+            .find_map(|l| l.strip_prefix("site_name:"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        return (list(&docs), Some(docs.join(format!("{site}.md"))));
     }
-    lessons
+    if docs.is_dir() {
+        let name = std::fs::read_to_string(docs.join("index.md")).unwrap();
+        return (list(&docs), Some(docs.join(format!("{}.md", name.trim()))));
+    }
+    let pages: Vec<PathBuf> = list(column)
+        .into_iter()
+        .map(|p| p.join("index.html"))
+        .filter(|p| p.is_file())
+        .collect();
+    if pages.is_empty() {
+        return (list(column), None);
+    }
+    let intro = pages
+        .iter()
+        .find(|page| {
+            let folder = page
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            std::fs::read_to_string(page)
+                .unwrap()
+                .contains(&format!("<title>{folder} - 极客时间文档</title>"))
+        })
+        .cloned();
+    (pages, intro)
 }
 
 /// Panics with the command's output unless it exited 0.
@@ -112,6 +155,26 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// A copy of a fixture column in a temporary folder, so a test can add files to it.
+pub fn column_copy(name: &str, tmp: &Path) -> PathBuf {
+    let to = tmp.join(name);
+    copy_dir(&fixture(name), &to);
+    to
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 /// An EPUB opened for inspection.
