@@ -44,7 +44,16 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
         .as_str()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
-    let docs_dir = dir.join(config["docs_dir"].as_str().unwrap_or("docs"));
+    let docs_name = config["docs_dir"].as_str().unwrap_or("docs");
+    let docs_dir = dir.join(docs_name);
+    if docs_dir.is_dir() && !files::inside(&docs_dir, dir) {
+        bail!(
+            "`{}` says `docs_dir: {docs_name}`, which leads outside the column folder `{}`; \
+             lessonpub reads only what is inside it",
+            config_path.display(),
+            dir.display()
+        );
+    }
     if !docs_dir.is_dir() {
         bail!(
             "`{}` describes an MkDocs column, but its docs folder `{}` is missing",
@@ -54,7 +63,7 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
     }
 
     let mut nav = Vec::new();
-    collect_nav(&config["nav"], None, 0, &mut nav);
+    let complete = collect_nav(&config["nav"], None, 0, &mut nav);
     if nav.is_empty() {
         bail!(
             "`{}` has no `nav:` list of lesson files; add one, as MkDocs does",
@@ -66,6 +75,16 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
     let mut warnings = Vec::new();
     if let Some(damage) = decoded.damage() {
         warnings.push(Warning::in_file(config_path, None, damage));
+    }
+    if !complete {
+        warnings.push(Warning::in_file(
+            config_path,
+            None,
+            format!(
+                "`nav:` nests sections more than {MAX_NAV_LEVELS} levels deep; what is deeper is \
+                 not in the book"
+            ),
+        ));
     }
     let mut front = None;
     let mut lessons = Vec::new();
@@ -122,26 +141,32 @@ struct NavEntry {
     title: Option<String>,
 }
 
-/// Flattens MkDocs `nav:` (plain file names, `Title: file.md`, nested sections) in order.
-fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<NavEntry>) {
-    // MkDocs nests sections a few levels; a hostile file nesting thousands must not recurse deeply.
-    if depth > 16 {
-        return;
+/// Section levels of `nav:` read. Real columns use two or three; a hostile file nesting
+/// thousands must not recurse that deep.
+const MAX_NAV_LEVELS: usize = 64;
+
+/// Flattens MkDocs `nav:` (plain file names, `Title: file.md`, nested sections) in order;
+/// `false` when sections nested deeper than `MAX_NAV_LEVELS` were left out.
+fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<NavEntry>) -> bool {
+    // A section is a list inside a mapping: two YAML levels.
+    if depth > 2 * MAX_NAV_LEVELS {
+        return false;
     }
     match node {
-        Yaml::String(file) if is_local_page(file) => out.push(NavEntry {
-            file: file.trim().to_owned(),
-            title: title.map(str::to_owned),
-        }),
-        Yaml::Array(items) => items
-            .iter()
-            .for_each(|item| collect_nav(item, None, depth + 1, out)),
-        Yaml::Hash(map) => {
-            for (key, value) in map {
-                collect_nav(value, key.as_str(), depth + 1, out);
-            }
+        Yaml::String(file) if is_local_page(file) => {
+            out.push(NavEntry {
+                file: file.trim().to_owned(),
+                title: title.map(str::to_owned),
+            });
+            true
         }
-        _ => {}
+        Yaml::Array(items) => items.iter().fold(true, |all, item| {
+            collect_nav(item, None, depth + 1, out) && all
+        }),
+        Yaml::Hash(map) => map.iter().fold(true, |all, (key, value)| {
+            collect_nav(value, key.as_str(), depth + 1, out) && all
+        }),
+        _ => true,
     }
 }
 
@@ -258,5 +283,51 @@ mod tests {
             warnings.iter().any(|w| w.contains("extra.md")),
             "{warnings:?}"
         );
+    }
+
+    /// `nav:` with `levels` sections nested one in another, the lesson in the innermost.
+    fn nested_nav(levels: usize) -> String {
+        let mut yaml = String::from("site_name: s\nnav:\n");
+        for level in 0..levels {
+            yaml.push_str(&format!("{}- Part {level}:\n", "  ".repeat(level + 1)));
+        }
+        yaml.push_str(&format!("{}- a.md\n", "  ".repeat(levels + 1)));
+        yaml
+    }
+
+    #[test]
+    fn deeply_nested_sections_are_read_and_deeper_ones_said() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("docs")).unwrap();
+        fs::write(dir.path().join("docs/a.md"), "x").unwrap();
+        fs::write(dir.path().join("docs/b.md"), "x").unwrap();
+        let config = dir.path().join("mkdocs.yml");
+        fs::write(&config, nested_nav(8)).unwrap();
+        let column = column(dir.path(), &config).unwrap();
+        assert_eq!(column.lessons.len(), 1, "{:?}", column.warnings);
+        let too_deep = format!("{}  - b.md\n", nested_nav(MAX_NAV_LEVELS + 1));
+        fs::write(&config, too_deep).unwrap();
+        let err = column_or_warnings(dir.path(), &config);
+        assert!(err.contains("more than 64 levels"), "{err}");
+    }
+
+    /// The error, or else the warnings, of reading the column.
+    fn column_or_warnings(dir: &Path, config: &Path) -> String {
+        match column(dir, config) {
+            Ok(c) => c.warnings.iter().map(|w| format!("{w}\n")).collect(),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn a_docs_dir_outside_the_column_is_refused_saying_why() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("col");
+        fs::create_dir(&dir).unwrap();
+        fs::write(parent.path().join("01.md"), "x").unwrap();
+        let config = dir.join("mkdocs.yml");
+        fs::write(&config, "site_name: s\ndocs_dir: ..\nnav:\n  - 01.md\n").unwrap();
+        let err = column_or_warnings(&dir, &config);
+        assert!(err.contains("`docs_dir: ..`, which leads outside"), "{err}");
     }
 }
