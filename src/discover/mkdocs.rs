@@ -160,12 +160,21 @@ fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<Nav
             });
             true
         }
-        Yaml::Array(items) => items.iter().fold(true, |all, item| {
-            collect_nav(item, None, depth + 1, out) && all
-        }),
-        Yaml::Hash(map) => map.iter().fold(true, |all, (key, value)| {
-            collect_nav(value, key.as_str(), depth + 1, out) && all
-        }),
+        // Every entry is read even after one that nests too deep, hence no short-circuit.
+        Yaml::Array(items) => {
+            let mut complete = true;
+            for item in items {
+                complete &= collect_nav(item, None, depth + 1, out);
+            }
+            complete
+        }
+        Yaml::Hash(map) => {
+            let mut complete = true;
+            for (key, value) in map {
+                complete &= collect_nav(value, key.as_str(), depth + 1, out);
+            }
+            complete
+        }
         _ => true,
     }
 }
