@@ -249,6 +249,7 @@ impl TreeBuilder {
             wrapper,
         }) = self.open.pop()
         {
+            fit_arity(&mut element);
             element.children.shrink_to_fit();
             let node = wrap(Node::Element(element), wrapper);
             self.children().push(node);
@@ -327,6 +328,34 @@ impl TreeBuilder {
         self.flush_text();
         self.top.shrink_to_fit();
         self.top
+    }
+}
+
+/// Gives a MathML element that takes a fixed number of arguments (`mfrac`: numerator and
+/// denominator) exactly that many: extra leading children are grouped in an `mrow` as the base,
+/// missing ones are empty `mrow`s. Converters get this wrong (pulldown-latex puts a space and
+/// the operator of `\operatorname{argmax}_x` both in the base of an `msub`), and MathML 3
+/// forbids it.
+fn fit_arity(element: &mut Element) {
+    let arity = match element.tag {
+        "mfrac" | "mroot" | "msub" | "msup" | "munder" | "mover" => 2,
+        "msubsup" | "munderover" => 3,
+        _ => return,
+    };
+    let row = |children| {
+        Node::Element(Element {
+            tag: "mrow",
+            attributes: Vec::new(),
+            children,
+        })
+    };
+    let children = &mut element.children;
+    if children.len() > arity {
+        let base: Vec<Node> = children.drain(..=children.len() - arity).collect();
+        children.insert(0, row(base));
+    }
+    while children.len() < arity {
+        children.push(row(Vec::new()));
     }
 }
 
@@ -781,6 +810,15 @@ mod tests {
              <mtext>粗</mtext></math>"
         );
         assert_eq!(clean("<p><mi>x</mi><mfrac>1</mfrac></p>"), "<p>x1</p>");
+    }
+
+    #[test]
+    fn scripts_and_fractions_get_exactly_their_arguments() {
+        assert_eq!(
+            clean("<math><msub><mspace width=\"1em\"/><mi>argmax</mi><mi>x</mi></msub><mfrac><mn>1</mn></mfrac></math>"),
+            "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><msub><mrow><mspace width=\"1em\">\
+             </mspace><mi>argmax</mi></mrow><mi>x</mi></msub><mfrac><mn>1</mn><mrow></mrow></mfrac></math>"
+        );
     }
 
     #[test]

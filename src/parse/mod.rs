@@ -6,6 +6,7 @@
 
 mod html;
 mod markdown;
+mod math;
 
 use std::borrow::Cow;
 use std::fs;
