@@ -778,7 +778,9 @@ mod tests {
             "<ul><li><span class=\"media-note\">视频（书中无法播放）</span></li></ul>"
         );
         assert_eq!(
-            clean("<a href=\"https://x.example/\">看<audio src=\"https://a.example/1.mp3\"></audio></a>"),
+            clean(
+                "<a href=\"https://x.example/\">看<audio src=\"https://a.example/1.mp3\"></audio></a>"
+            ),
             "<a href=\"https://x.example/\">看<span class=\"media-note\">音频（书中无法播放）</span></a>"
         );
     }
@@ -805,7 +807,9 @@ mod tests {
         // Text outside token elements gets one; HTML inside a formula and MathML outside one are
         // unwrapped, their text kept.
         assert_eq!(
-            clean("<math display=\"wide\"><mrow>a <mi>b</mi> </mrow><mtext><b>粗</b><img src=\"x.png\"></mtext></math>"),
+            clean(
+                "<math display=\"wide\"><mrow>a <mi>b</mi> </mrow><mtext><b>粗</b><img src=\"x.png\"></mtext></math>"
+            ),
             "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mrow><mtext>a </mtext><mi>b</mi></mrow>\
              <mtext>粗</mtext></math>"
         );
@@ -815,7 +819,9 @@ mod tests {
     #[test]
     fn scripts_and_fractions_get_exactly_their_arguments() {
         assert_eq!(
-            clean("<math><msub><mspace width=\"1em\"/><mi>argmax</mi><mi>x</mi></msub><mfrac><mn>1</mn></mfrac></math>"),
+            clean(
+                "<math><msub><mspace width=\"1em\"/><mi>argmax</mi><mi>x</mi></msub><mfrac><mn>1</mn></mfrac></math>"
+            ),
             "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><msub><mrow><mspace width=\"1em\">\
              </mspace><mi>argmax</mi></mrow><mi>x</mi></msub><mfrac><mn>1</mn><mrow></mrow></mfrac></math>"
         );

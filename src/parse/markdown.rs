@@ -77,37 +77,40 @@ fn render_markdown(markdown: &str) -> (String, Vec<(Option<usize>, String)>) {
         | Options::ENABLE_MATH;
     let mut warnings = Vec::new();
     let mut lines = LineCounter::new(markdown);
-    let events = Parser::new_ext(markdown, options)
-        .into_offset_iter()
-        .map(|(event, at)| match event {
-            Event::Html(raw) => Event::Html(escape_unknown_tags(&raw).into_owned().into()),
-            Event::InlineHtml(raw) => {
-                Event::InlineHtml(escape_unknown_tags(&raw).into_owned().into())
-            }
-            // As in Pandoc: `$` followed by a digit closes no formula, so `$A$1` (a spreadsheet
-            // cell) and `$5 and $6` stay text.
-            Event::InlineMath(_) if markdown[at.end..].starts_with(|c: char| c.is_ascii_digit()) => {
-                Event::Text(markdown[at].into())
-            }
-            Event::InlineMath(tex) | Event::DisplayMath(tex) => {
-                let display = markdown[at.clone()].starts_with("$$");
-                match super::math::to_mathml(&tex, display) {
-                    Ok(mathml) => Event::InlineHtml(mathml.into()),
-                    Err(why) => {
-                        let written = &markdown[at.clone()];
-                        warnings.push((
-                            Some(lines.line_of(at.start)),
-                            format!(
-                                "formula `{written}` cannot be converted to MathML ({why}); \
+    let events =
+        Parser::new_ext(markdown, options)
+            .into_offset_iter()
+            .map(|(event, at)| match event {
+                Event::Html(raw) => Event::Html(escape_unknown_tags(&raw).into_owned().into()),
+                Event::InlineHtml(raw) => {
+                    Event::InlineHtml(escape_unknown_tags(&raw).into_owned().into())
+                }
+                // As in Pandoc: `$` followed by a digit closes no formula, so `$A$1` (a spreadsheet
+                // cell) and `$5 and $6` stay text.
+                Event::InlineMath(_)
+                    if markdown[at.end..].starts_with(|c: char| c.is_ascii_digit()) =>
+                {
+                    Event::Text(markdown[at].into())
+                }
+                Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                    let display = markdown[at.clone()].starts_with("$$");
+                    match super::math::to_mathml(&tex, display) {
+                        Ok(mathml) => Event::InlineHtml(mathml.into()),
+                        Err(why) => {
+                            let written = &markdown[at.clone()];
+                            warnings.push((
+                                Some(lines.line_of(at.start)),
+                                format!(
+                                    "formula `{written}` cannot be converted to MathML ({why}); \
                                  its TeX is shown as code"
-                            ),
-                        ));
-                        Event::Code(written.into())
+                                ),
+                            ));
+                            Event::Code(written.into())
+                        }
                     }
                 }
-            }
-            other => other,
-        });
+                other => other,
+            });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
     (out, warnings)
@@ -271,10 +274,17 @@ mod tests {
     #[test]
     fn a_formula_that_cannot_be_converted_stays_as_code_with_a_warning() {
         let (html, warnings) = render_markdown("正文\n\n公式 $\\nosuch{a} < b$ 坏了");
-        assert!(html.contains("公式 <code>$\\nosuch{a} &lt; b$</code> 坏了"), "{html}");
+        assert!(
+            html.contains("公式 <code>$\\nosuch{a} &lt; b$</code> 坏了"),
+            "{html}"
+        );
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].0, Some(3));
-        assert!(warnings[0].1.contains("`$\\nosuch{a} < b$`"), "{}", warnings[0].1);
+        assert!(
+            warnings[0].1.contains("`$\\nosuch{a} < b$`"),
+            "{}",
+            warnings[0].1
+        );
     }
 
     #[test]

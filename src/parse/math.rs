@@ -5,9 +5,11 @@
 //! not XML: it becomes part of the article and is parsed and cleaned like the rest of it.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{Parser, RenderConfig, Storage, push_mathml};
+use regex::Regex;
 
 /// The formula `tex` as a `<math>` element (set on its own line when `display`), or, when it
 /// cannot be converted, the reason.
@@ -24,8 +26,20 @@ pub(super) fn to_mathml(tex: &str, display: bool) -> Result<String, String> {
 }
 
 fn convert(tex: &str, display: bool) -> Result<String, String> {
+    // pulldown-latex 0.8.0 fails an assertion (panics) on some formulas that define macros, and
+    // an article's formulas have no business defining any.
+    static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\\(?:def|let|futurelet|newcommand|renewcommand|providecommand)\b")
+            .expect("valid regex")
+    });
     if tex.is_empty() {
         return Err("the formula is empty".to_owned());
+    }
+    if let Some(definition) = DEFINITION.find(tex) {
+        return Err(format!(
+            "it defines a macro with `{}`, which is not supported",
+            definition.as_str()
+        ));
     }
     let storage = Storage::new();
     let events: Vec<_> = Parser::new(tex, &storage).collect();
@@ -162,6 +176,14 @@ mod tests {
         );
         assert!(to_mathml(r"\nosuchcommand x", true).is_err());
         assert!(to_mathml("  ", true).is_err());
+        // Found by fuzzing: this panics inside pulldown-latex 0.8.0.
+        let crash = r"\newcommand{\b}[1]{#1#1}\newcommand{\b}[1]{#1#1}_\\}\b{\b{\b{x}}}\hline";
+        assert_eq!(
+            to_mathml(crash, false),
+            Err("it defines a macro with `\\newcommand`, which is not supported".to_owned())
+        );
+        assert!(to_mathml(r"\\def\\a{x}", false).is_err(), "escaped too");
+        assert!(to_mathml(r"\left\lbrace x \right.", false).is_ok());
     }
 
     #[test]
