@@ -315,8 +315,8 @@ const OPERATOR: &[&str] = &[
     "accent",
 ];
 
-/// Presentation MathML, as MathML 3 (the version EPUB 3 validates) has it: what a formula needs
-/// to be read. Kept elements keep presentation attributes only: no links (`href`), no `style`,
+/// Every element of presentation MathML, as MathML 3 (the version EPUB 3 validates) has it, and
+/// what a formula keeps of it. Kept elements keep presentation attributes only: no links (`href`), no `style`,
 /// no `class`, no actions (`maction` is unwrapped: its first child shows). Anything else in the
 /// MathML namespace is unwrapped, its text kept.
 const MATHML: &[Element] = &[
@@ -411,6 +411,17 @@ const MATHML: &[Element] = &[
     ),
     e("none", Keep, Explicit, Math),
     e("semantics", Unwrap, Explicit, Other),
+    // Rarely written and not needed to read a formula: their children stay.
+    e("maligngroup", Unwrap, Explicit, Other),
+    e("malignmark", Unwrap, Explicit, Other),
+    e("mlabeledtr", Unwrap, Explicit, Other),
+    e("mlongdiv", Unwrap, Explicit, Other),
+    e("mscarries", Unwrap, Explicit, Other),
+    e("mscarry", Unwrap, Explicit, Other),
+    e("msgroup", Unwrap, Explicit, Other),
+    e("msline", Unwrap, Explicit, Other),
+    e("msrow", Unwrap, Explicit, Other),
+    e("mstack", Unwrap, Explicit, Other),
 ];
 
 /// Every element name of SVG 1.1 and SVG 2, lowercase (as HTML's parser reads a tag).

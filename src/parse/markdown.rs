@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Options, Parser, html};
 use regex::Regex;
 
-use super::{Parsed, escape_unknown_tags, plain_text};
+use super::{Parsed, Placeholders, plain_text};
 use crate::model::{Comment, ImageRef};
 use crate::text::LineCounter;
 
@@ -77,13 +77,14 @@ fn render_markdown(markdown: &str) -> (String, Vec<(Option<usize>, String)>) {
         | Options::ENABLE_MATH;
     let mut warnings = Vec::new();
     let mut lines = LineCounter::new(markdown);
+    let mut placeholders = Placeholders::default();
     let events =
         Parser::new_ext(markdown, options)
             .into_offset_iter()
             .map(|(event, at)| match event {
-                Event::Html(raw) => Event::Html(escape_unknown_tags(&raw).into_owned().into()),
+                Event::Html(raw) => Event::Html(placeholders.escape(&raw).into_owned().into()),
                 Event::InlineHtml(raw) => {
-                    Event::InlineHtml(escape_unknown_tags(&raw).into_owned().into())
+                    Event::InlineHtml(placeholders.escape(&raw).into_owned().into())
                 }
                 // As in Pandoc: `$` followed by a digit closes no formula, so `$A$1` (a spreadsheet
                 // cell) and `$5 and $6` stay text.
@@ -284,6 +285,19 @@ mod tests {
             warnings[0].1.contains("`$\\nosuch{a} < b$`"),
             "{}",
             warnings[0].1
+        );
+    }
+
+    #[test]
+    fn placeholders_are_told_from_svg_children_across_inline_html() {
+        let (html, _) = render_markdown(
+            "图 <svg width=\"9\"><circle r=\"5\"/></svg> 与 <commit id=\"\"> 和 <path>\n",
+        );
+        assert!(
+            html.contains(
+                "<svg width=\"9\"><circle r=\"5\"/></svg> 与 &lt;commit id=\"\"&gt; 和 &lt;path&gt;"
+            ),
+            "{html}"
         );
     }
 
