@@ -4,9 +4,12 @@
 //! saved with `.md` names. Each format has its own module; both produce the same `Lesson`, and
 //! nothing after this stage asks which format a lesson came from.
 
+mod author;
 mod html;
 mod markdown;
 mod math;
+
+pub use author::column_author;
 
 use std::borrow::Cow;
 use std::fs;
