@@ -261,10 +261,8 @@ impl TreeBuilder {
     /// the media just goes.
     fn media_note(&mut self, media: scraper::ElementRef<'_>) {
         let span = elements::get("span").expect("span is an HTML element");
-        let parent = self.parent();
-        let (tag, wrapper) = match decide(span, parent) {
-            Decision::Keep { tag, wrapper } if in_formula(parent).is_none() => (tag, wrapper),
-            _ => return,
+        let Decision::Keep { tag, wrapper } = decide(span, self.parent()) else {
+            return;
         };
         self.flush_text();
         let el = media.value();
@@ -286,11 +284,16 @@ impl TreeBuilder {
         } else {
             ("音频", "在线收听")
         };
-        let sources = std::iter::once(media)
-            .chain(media.children().filter_map(scraper::ElementRef::wrap))
-            .filter(|e| e.value().name() == "source" || e.id() == media.id());
-        let link = sources
-            .filter_map(|e| e.value().attr("src"))
+        // The media's own `src`, else its first `<source>` with a usable one (GeekTime lists the
+        // MP4 before the HLS playlist).
+        let sources = media
+            .children()
+            .filter_map(scraper::ElementRef::wrap)
+            .filter(|child| child.value().name() == "source")
+            .map(|source| source.value().attr("src"));
+        let link = std::iter::once(el.attr("src"))
+            .chain(sources)
+            .flatten()
             .find_map(|src| web_link(src.trim()));
         match link {
             // A link inside a link is not allowed; the note then names the media only.
