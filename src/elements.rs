@@ -1,10 +1,14 @@
 //! The one table of HTML elements: what each is, and what lessonpub does with it.
 //!
 //! Every module that needs a fact about an element reads it here: the parsers (which names are
-//! HTML at all, so a placeholder such as `<commit id="">` can be told from a tag), the nesting
+//! elements at all, so a placeholder such as `<commit id="">` can be told from a tag), the nesting
 //! limit (which elements cannot nest), the sanitizer (which elements an article keeps, which go
 //! with their content, which attributes stay) and the XHTML writer (which elements are void,
 //! which hold only phrasing content).
+//!
+//! HTML elements and MathML elements have a table each: a name means different things in the two
+//! (HTML's parser puts an element in the MathML namespace only inside `<math>`). SVG is never
+//! kept; only its element names are listed, so its children are not taken for placeholders.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -22,6 +26,9 @@ pub enum Policy {
     /// kept, their content would show the markup inside them, attack strings included, as
     /// visible text. DOMPurify's `FORBID_CONTENTS` makes the same choice.
     Drop,
+    /// Left out together with its content, and a visible note put in its place: media (`audio`,
+    /// `video`) that a book cannot play, so the reader learns that it was there and where it is.
+    Note,
 }
 
 /// How an element ends.
@@ -48,6 +55,10 @@ pub enum Flow {
     Table,
     /// The parts of a table (`tr`, `td`, `caption`, …), valid only inside one.
     TablePart,
+    /// A MathML element that holds other MathML elements only (`mrow`, `mfrac`, `mtable`).
+    Math,
+    /// A MathML token element, which holds text (`mi`, `mo`, `mtext`).
+    MathToken,
     /// Not written by lessonpub.
     Other,
 }
@@ -84,15 +95,34 @@ pub fn get(name: &str) -> Option<&'static Element> {
     BY_NAME.get(name).copied()
 }
 
+/// The MathML element named `name` (as HTML's parser spells it: lowercase), when lessonpub knows
+/// it.
+pub fn mathml(name: &str) -> Option<&'static Element> {
+    MATHML.iter().find(|e| e.name == name)
+}
+
+/// The namespace of every MathML element, declared on each `<math>` a book holds.
+pub const MATHML_NAMESPACE: &str = "http://www.w3.org/1998/Math/MathML";
+
+/// The element a clean tree writes as `tag`: HTML's or MathML's (no name is both).
+pub fn kept(tag: &str) -> Option<&'static Element> {
+    get(tag).or_else(|| mathml(tag))
+}
+
+/// Whether `name` (lowercase) names an SVG element.
+pub fn is_svg(name: &str) -> bool {
+    SVG.contains(&name)
+}
+
 /// Whether the content of `name` is left out wherever lessonpub reads text (articles and
 /// comments alike).
 pub fn drops_content(name: &str) -> bool {
-    get(name).is_some_and(|e| e.policy == Policy::Drop)
+    get(name).is_some_and(|e| matches!(e.policy, Policy::Drop | Policy::Note))
 }
 
 use End::{Explicit, Implied, Void};
-use Flow::{Block, Other, Phrasing, PhrasingBlock, Table, TablePart};
-use Policy::{Drop, Keep, Unwrap};
+use Flow::{Block, Math, MathToken, Other, Phrasing, PhrasingBlock, Table, TablePart};
+use Policy::{Drop, Keep, Note, Unwrap};
 
 const fn e(name: &'static str, policy: Policy, end: End, flow: Flow) -> Element {
     Element {
@@ -122,8 +152,8 @@ const fn with(
 
 const CELL: &[&str] = &["colspan", "rowspan"];
 
-/// Every element of the HTML standard, the obsolete ones still met in saved pages, and the
-/// SVG/MathML roots.
+/// Every element of the HTML standard, the obsolete ones still met in saved pages, and the SVG
+/// root. (`math` is MathML's.)
 const ELEMENTS: &[Element] = &[
     with("a", Keep, Explicit, Phrasing, &["href", "title"]),
     with("abbr", Keep, Explicit, Phrasing, &["title"]),
@@ -133,7 +163,7 @@ const ELEMENTS: &[Element] = &[
     e("area", Unwrap, Void, Other),
     e("article", Unwrap, Explicit, Other),
     e("aside", Unwrap, Explicit, Other),
-    e("audio", Drop, Explicit, Other),
+    e("audio", Note, Explicit, Other),
     e("b", Keep, Explicit, Phrasing),
     e("base", Unwrap, Void, Other),
     e("basefont", Unwrap, Void, Other),
@@ -203,7 +233,6 @@ const ELEMENTS: &[Element] = &[
     e("map", Drop, Explicit, Other),
     e("mark", Keep, Explicit, Phrasing),
     e("marquee", Unwrap, Explicit, Other),
-    e("math", Drop, Explicit, Other),
     e("menu", Unwrap, Explicit, Other),
     e("menuitem", Unwrap, Explicit, Other),
     e("meta", Unwrap, Void, Other),
@@ -264,9 +293,229 @@ const ELEMENTS: &[Element] = &[
     e("u", Keep, Explicit, Phrasing),
     e("ul", Keep, Explicit, Block),
     e("var", Keep, Explicit, Phrasing),
-    e("video", Drop, Explicit, Other),
+    e("video", Note, Explicit, Other),
     e("wbr", Unwrap, Void, Other),
     e("xmp", Drop, Explicit, Other),
+];
+
+/// Attributes of MathML operators (`mo`) that say how they stretch and space.
+const OPERATOR: &[&str] = &[
+    "mathvariant",
+    "form",
+    "fence",
+    "separator",
+    "lspace",
+    "rspace",
+    "stretchy",
+    "symmetric",
+    "maxsize",
+    "minsize",
+    "largeop",
+    "movablelimits",
+    "accent",
+];
+
+/// Every element of presentation MathML, as MathML 3 (the version EPUB 3 validates) has it, and
+/// what a formula keeps of it. Kept elements keep presentation attributes only: no links (`href`), no `style`,
+/// no `class`, no actions (`maction` is unwrapped: its first child shows). Anything else in the
+/// MathML namespace is unwrapped, its text kept.
+const MATHML: &[Element] = &[
+    with("math", Keep, Explicit, Phrasing, &["display", "alttext"]),
+    e("annotation", Drop, Explicit, Other),
+    e("annotation-xml", Drop, Explicit, Other),
+    e("maction", Unwrap, Explicit, Other),
+    with("menclose", Keep, Explicit, Math, &["notation"]),
+    e("merror", Keep, Explicit, Math),
+    with(
+        "mfenced",
+        Keep,
+        Explicit,
+        Math,
+        &["open", "close", "separators"],
+    ),
+    with("mfrac", Keep, Explicit, Math, &["linethickness"]),
+    e("mglyph", Drop, Void, Other),
+    with("mi", Keep, Explicit, MathToken, &["mathvariant"]),
+    e("mmultiscripts", Keep, Explicit, Math),
+    with("mn", Keep, Explicit, MathToken, &["mathvariant"]),
+    with("mo", Keep, Explicit, MathToken, OPERATOR),
+    with("mover", Keep, Explicit, Math, &["accent"]),
+    with(
+        "mpadded",
+        Keep,
+        Explicit,
+        Math,
+        &["width", "height", "depth", "lspace", "voffset"],
+    ),
+    e("mphantom", Keep, Explicit, Math),
+    e("mprescripts", Keep, Explicit, Math),
+    e("mroot", Keep, Explicit, Math),
+    e("mrow", Keep, Explicit, Math),
+    with(
+        "ms",
+        Keep,
+        Explicit,
+        MathToken,
+        &["mathvariant", "lquote", "rquote"],
+    ),
+    with(
+        "mspace",
+        Keep,
+        Explicit,
+        Math,
+        &["width", "height", "depth"],
+    ),
+    e("msqrt", Keep, Explicit, Math),
+    with(
+        "mstyle",
+        Keep,
+        Explicit,
+        Math,
+        &["displaystyle", "scriptlevel", "mathvariant"],
+    ),
+    e("msub", Keep, Explicit, Math),
+    e("msubsup", Keep, Explicit, Math),
+    e("msup", Keep, Explicit, Math),
+    with(
+        "mtable",
+        Keep,
+        Explicit,
+        Math,
+        &[
+            "columnalign",
+            "rowalign",
+            "columnlines",
+            "rowlines",
+            "frame",
+            "columnspacing",
+            "rowspacing",
+            "displaystyle",
+        ],
+    ),
+    with(
+        "mtd",
+        Keep,
+        Explicit,
+        Math,
+        &["columnalign", "rowalign", "columnspan", "rowspan"],
+    ),
+    with("mtext", Keep, Explicit, MathToken, &["mathvariant"]),
+    with("mtr", Keep, Explicit, Math, &["columnalign", "rowalign"]),
+    with("munder", Keep, Explicit, Math, &["accentunder"]),
+    with(
+        "munderover",
+        Keep,
+        Explicit,
+        Math,
+        &["accent", "accentunder"],
+    ),
+    e("none", Keep, Explicit, Math),
+    e("semantics", Unwrap, Explicit, Other),
+    // Rarely written and not needed to read a formula: their children stay.
+    e("maligngroup", Unwrap, Explicit, Other),
+    e("malignmark", Unwrap, Explicit, Other),
+    e("mlabeledtr", Unwrap, Explicit, Other),
+    e("mlongdiv", Unwrap, Explicit, Other),
+    e("mscarries", Unwrap, Explicit, Other),
+    e("mscarry", Unwrap, Explicit, Other),
+    e("msgroup", Unwrap, Explicit, Other),
+    e("msline", Unwrap, Explicit, Other),
+    e("msrow", Unwrap, Explicit, Other),
+    e("mstack", Unwrap, Explicit, Other),
+];
+
+/// Every element name of SVG 1.1 and SVG 2, lowercase (as HTML's parser reads a tag).
+const SVG: &[&str] = &[
+    "a",
+    "altglyph",
+    "altglyphdef",
+    "altglyphitem",
+    "animate",
+    "animatecolor",
+    "animatemotion",
+    "animatetransform",
+    "circle",
+    "clippath",
+    "color-profile",
+    "cursor",
+    "defs",
+    "desc",
+    "discard",
+    "ellipse",
+    "feblend",
+    "fecolormatrix",
+    "fecomponenttransfer",
+    "fecomposite",
+    "feconvolvematrix",
+    "fediffuselighting",
+    "fedisplacementmap",
+    "fedistantlight",
+    "fedropshadow",
+    "feflood",
+    "fefunca",
+    "fefuncb",
+    "fefuncg",
+    "fefuncr",
+    "fegaussianblur",
+    "feimage",
+    "femerge",
+    "femergenode",
+    "femorphology",
+    "feoffset",
+    "fepointlight",
+    "fespecularlighting",
+    "fespotlight",
+    "fetile",
+    "feturbulence",
+    "filter",
+    "font",
+    "font-face",
+    "font-face-format",
+    "font-face-name",
+    "font-face-src",
+    "font-face-uri",
+    "foreignobject",
+    "g",
+    "glyph",
+    "glyphref",
+    "hatch",
+    "hatchpath",
+    "hkern",
+    "image",
+    "line",
+    "lineargradient",
+    "marker",
+    "mask",
+    "mesh",
+    "meshgradient",
+    "meshpatch",
+    "meshrow",
+    "metadata",
+    "missing-glyph",
+    "mpath",
+    "path",
+    "pattern",
+    "polygon",
+    "polyline",
+    "radialgradient",
+    "rect",
+    "script",
+    "set",
+    "solidcolor",
+    "stop",
+    "style",
+    "svg",
+    "switch",
+    "symbol",
+    "text",
+    "textpath",
+    "title",
+    "tref",
+    "tspan",
+    "unknown",
+    "use",
+    "view",
+    "vkern",
 ];
 
 #[cfg(test)]
@@ -275,7 +524,7 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_lowercase() {
-        let mut names: Vec<&str> = ELEMENTS.iter().map(|e| e.name).collect();
+        let mut names: Vec<&str> = ELEMENTS.iter().chain(MATHML).map(|e| e.name).collect();
         assert!(names.iter().all(|n| *n == n.to_ascii_lowercase()));
         names.sort_unstable();
         let count = names.len();
@@ -285,7 +534,7 @@ mod tests {
 
     #[test]
     fn kept_elements_say_where_they_stand_and_others_do_not() {
-        for element in ELEMENTS {
+        for element in ELEMENTS.iter().chain(MATHML) {
             assert_eq!(
                 element.policy == Policy::Keep,
                 element.flow != Flow::Other,
@@ -310,5 +559,22 @@ mod tests {
         assert_eq!(get("commit"), None);
         assert!(get("a").is_some_and(|a| a.keeps_attribute("href")));
         assert!(get("a").is_some_and(|a| !a.keeps_attribute("onclick")));
+        assert!(drops_content("video") && drops_content("audio"));
+    }
+
+    #[test]
+    fn mathml_is_kept_without_links_styles_or_actions() {
+        assert_eq!(get("math"), None, "math is MathML's, not HTML's");
+        assert!(kept("math").is_some_and(|m| m.flow == Flow::Phrasing));
+        assert!(kept("mi").is_some_and(|m| m.flow == Flow::MathToken));
+        assert!(kept("mfrac").is_some_and(|m| m.flow == Flow::Math));
+        for element in MATHML {
+            for forbidden in ["href", "style", "class", "src", "actiontype"] {
+                assert!(!element.keeps_attribute(forbidden), "{}", element.name);
+            }
+            assert!(get(element.name).is_none(), "{} is HTML too", element.name);
+        }
+        assert!(mathml("maction").is_some_and(|m| m.policy == Policy::Unwrap));
+        assert!(is_svg("circle") && is_svg("clippath") && !is_svg("commit"));
     }
 }

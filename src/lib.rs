@@ -46,12 +46,12 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("discover");
     let mut warnings = column.warnings.clone();
 
-    // The cover comes first: its drawing buffer (megabytes) is gone before the lessons fill
-    // memory.
+    // A cover image file is read first, so a bad one fails the build at once. A drawn cover
+    // waits for the lessons, which may name the author.
     let title = book_title(config, column.title.as_deref());
     let output = output_path(config, &title);
     check_output(&output, &config.input)?;
-    let cover = match (&config.cover, &config.cover_named_by) {
+    let cover_file = match (&config.cover, &config.cover_named_by) {
         // A cover that does not exist is left for `cover::from_file` to report.
         (Some(path), Some(settings)) if path.exists() && !files::inside(path, &config.input) => {
             warnings.push(Warning::in_file(
@@ -63,12 +63,11 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
                     path.display()
                 ),
             ));
-            cover::generated(&title, config.author.as_deref())
+            None
         }
-        (Some(path), _) => cover::from_file(path)?,
-        (None, _) => cover::generated(&title, config.author.as_deref()),
+        (Some(path), _) => Some(cover::from_file(path)?),
+        (None, _) => None,
     };
-    timings.lap("cover");
 
     let read = |f: &LessonFile| read_lesson(f, &config.comments);
     let front = column.front.as_ref().map(read).transpose()?;
@@ -91,7 +90,18 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         book.lessons.push(lesson);
     }
     check_comment_choice(&book, &config.comments)?;
+    // `--author` or the settings file; failing both, the name the lessons greet the reader with.
+    if book.author.is_none() {
+        book.author = parse::column_author(&book.lessons);
+    }
     timings.lap("parse, select, sanitize");
+
+    // Drawn before the images fill memory: its buffer (megabytes) is gone by then.
+    let cover = match cover_file {
+        Some(file) => file,
+        None => cover::generated(&book.title, book.author.as_deref()),
+    };
+    timings.lap("cover");
 
     let images = images::embed(&mut book, &config.input, &config.images);
     if config.strict

@@ -86,6 +86,23 @@ pub fn images_mut(article: &mut [Node]) -> Vec<&mut Image> {
     images
 }
 
+/// Whether an article tree holds an element written as `tag`. The tree is walked without
+/// recursion.
+pub fn contains_element(article: &[Node], tag: &str) -> bool {
+    let mut open = vec![article.iter()];
+    while let Some(nodes) = open.last_mut() {
+        match nodes.next() {
+            None => {
+                open.pop();
+            }
+            Some(Node::Element(element)) if element.tag == tag => return true,
+            Some(Node::Element(element)) => open.push(element.children.iter()),
+            Some(Node::Text(_) | Node::Image(_)) => {}
+        }
+    }
+    false
+}
+
 /// An element the book may hold, with its allowed attributes and their cleaned values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Element {

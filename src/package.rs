@@ -48,6 +48,7 @@ impl<'a> Contents<'a> {
             .map(|(id, lesson)| Chapter {
                 id,
                 title: lesson.title.clone(),
+                mathml: crate::model::contains_element(&lesson.article, "math"),
             })
             .collect();
         Contents {
@@ -76,6 +77,8 @@ struct Chapter {
     /// Manifest id and file stem, ASCII: `lesson-001`.
     id: String,
     title: String,
+    /// Whether it holds MathML, which its manifest item must declare.
+    mathml: bool,
 }
 
 impl Chapter {
@@ -390,7 +393,7 @@ fn package_opf(p: &Contents) -> String {
             &chapter.id,
             &chapter.href(),
             "application/xhtml+xml",
-            None,
+            chapter.mathml.then_some("mathml"),
         );
     }
     for (i, asset) in p.book.images.iter().enumerate() {
@@ -533,6 +536,21 @@ mod tests {
         assert!(opf.contains("<dc:title>标题 &amp; &lt;副标题&gt;</dc:title>"));
         assert!(opf.contains("<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"));
         assert!(toc_ncx(&p).contains(&p.identifier));
+    }
+
+    #[test]
+    fn chapters_with_mathml_declare_it_and_only_they() {
+        let mut b = book();
+        let mut with_math = b.lessons[0].clone();
+        with_math.article = crate::sanitize::article("<p><math><mi>x</mi></math></p>");
+        b.lessons.push(with_math);
+        let c = cover();
+        let opf = package_opf(&Contents::new(&b, &c, modified()));
+        assert!(opf.contains(
+            "<item id=\"lesson-002\" href=\"text/lesson-002.xhtml\" \
+             media-type=\"application/xhtml+xml\" properties=\"mathml\"/>"
+        ));
+        assert_eq!(opf.matches("mathml").count(), 1, "{opf}");
     }
 
     #[test]

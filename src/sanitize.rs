@@ -5,9 +5,10 @@
 //! is treated as the table in `elements` says: kept (with its allowed attributes, their values
 //! checked), left out with its content kept, or left out with its content. Kept: headings,
 //! paragraphs, lists, pre/code, tables, blockquotes, emphasis, line breaks, rules, sup/sub,
-//! links to `http`, `https` and `mailto`, and images. Everything else goes: scripts and styles
-//! with their content, event handlers, `style`, `srcset`, forms, frames, embedded objects, SVG
-//! and MathML.
+//! links to `http`, `https` and `mailto`, images, and presentation MathML (with its presentation
+//! attributes only). Audio and video, which a book cannot play, leave a note in their place: a
+//! video's poster and a link to the media. Everything else goes: scripts and styles with their
+//! content, event handlers, `style`, `srcset`, forms, frames, embedded objects and SVG.
 //!
 //! The walk also repairs what HTML parsers accept but XHTML does not (a `<br>` directly inside
 //! `<ul>`, a `<div>` inside a `<span>`, a `<li>` outside any list), so the tree is valid by
@@ -60,10 +61,14 @@ pub fn article(html: &str) -> Vec<Node> {
                 if skip.is_some() {
                     continue;
                 }
-                match node.value() {
-                    scraper::Node::Text(text) => tree.text(&text.text),
-                    scraper::Node::Element(el) if !tree.open(el) => skip = Some(node.id()),
-                    _ => {}
+                match scraper::ElementRef::wrap(node) {
+                    Some(el) if !tree.open(el) => skip = Some(node.id()),
+                    Some(_) => {}
+                    None => {
+                        if let scraper::Node::Text(text) = node.value() {
+                            tree.text(&text.text);
+                        }
+                    }
                 }
             }
             Edge::Close(node) => {
@@ -74,7 +79,7 @@ pub fn article(html: &str) -> Vec<Node> {
                     continue;
                 }
                 if let scraper::Node::Element(el) = node.value() {
-                    tree.close(el.name());
+                    tree.close(el);
                 }
             }
         }
@@ -147,12 +152,15 @@ impl TreeBuilder {
             return;
         }
         let text = std::mem::take(&mut self.text);
-        let item = match self.parent() {
+        let parent = self.parent();
+        let item = match parent {
             // Text may not sit directly in these: whitespace between items is dropped, words get
             // an item of their own. Text in a table was moved out of it by the HTML parser already.
             Some("ul" | "ol") => Some("li"),
             Some("dl") => Some("dd"),
             Some("table" | "thead" | "tbody" | "tfoot" | "tr") => return,
+            // In a formula, text stands only in token elements.
+            _ if in_formula(parent) == Some(Flow::Math) => Some("mtext"),
             _ => None,
         };
         match item {
@@ -169,14 +177,19 @@ impl TreeBuilder {
         }
     }
 
-    /// Opens the element `el` of the parsed tree; `false` when it is left out with its content.
-    fn open(&mut self, el: &scraper::node::Element) -> bool {
-        let Some(known) = elements::get(el.name()) else {
+    /// Opens the element `node` of the parsed tree; `false` when it is left out with its content.
+    fn open(&mut self, node: scraper::ElementRef<'_>) -> bool {
+        let el = node.value();
+        let Some(known) = known(el) else {
             self.open.push(Frame::Unwrapped);
             return true;
         };
         match known.policy {
             Policy::Drop => return false,
+            Policy::Note => {
+                self.media_note(node);
+                return false;
+            }
             Policy::Unwrap => {
                 self.open.push(Frame::Unwrapped);
                 return true;
@@ -202,14 +215,19 @@ impl TreeBuilder {
             self.open.push(Frame::Unwrapped);
             return true;
         }
-        let attributes = el
-            .attrs()
-            .filter(|(name, _)| known.keeps_attribute(name))
+        // Namespaced attributes (`xlink:href` in MathML) are never kept: none is on the list.
+        let mut attributes: Vec<(&'static str, String)> = el
+            .attrs
+            .iter()
+            .filter(|(name, _)| name.ns.is_empty())
             .filter_map(|(name, value)| {
-                let name = known.attributes.iter().find(|a| **a == name)?;
+                let name = known.attributes.iter().find(|a| **a == &*name.local)?;
                 Some((*name, clean_attribute(tag, name, value)?))
             })
             .collect();
+        if tag == "math" {
+            attributes.insert(0, ("xmlns", elements::MATHML_NAMESPACE.to_owned()));
+        }
         self.open.push(Frame::Kept {
             element: Element {
                 tag,
@@ -221,9 +239,9 @@ impl TreeBuilder {
         true
     }
 
-    /// Closes the innermost open element, named `name` in the parsed tree.
-    fn close(&mut self, name: &str) {
-        if elements::get(name).is_some_and(|e| e.policy == Policy::Keep) {
+    /// Closes the innermost open element, `el` of the parsed tree.
+    fn close(&mut self, el: &scraper::node::Element) {
+        if known(el).is_some_and(|e| e.policy == Policy::Keep) {
             self.flush_text();
         }
         if let Some(Frame::Kept {
@@ -231,16 +249,106 @@ impl TreeBuilder {
             wrapper,
         }) = self.open.pop()
         {
+            fit_arity(&mut element);
             element.children.shrink_to_fit();
             let node = wrap(Node::Element(element), wrapper);
             self.children().push(node);
         }
     }
 
+    /// Puts a visible note where an `<audio>` or `<video>` was: what the media was, and a link
+    /// to it. Inside a formula, where no note fits, the media just goes. A video's poster is not
+    /// fetched: the acceptance mirror rewrites `src` but not `poster` URLs, so fetching posters
+    /// would send acceptance builds to a real host.
+    fn media_note(&mut self, media: scraper::ElementRef<'_>) {
+        let span = elements::get("span").expect("span is an HTML element");
+        let Decision::Keep { tag, wrapper } = decide(span, self.parent()) else {
+            return;
+        };
+        self.flush_text();
+        let el = media.value();
+        let video = el.name() == "video";
+        let mut children = Vec::new();
+        let (kind, action) = if video {
+            ("视频", "在线观看")
+        } else {
+            ("音频", "在线收听")
+        };
+        // The media's own `src`, else its first `<source>` with a usable one (GeekTime lists the
+        // MP4 before the HLS playlist).
+        let sources = media
+            .children()
+            .filter_map(scraper::ElementRef::wrap)
+            .filter(|child| child.value().name() == "source")
+            .map(|source| source.value().attr("src"));
+        let link = std::iter::once(el.attr("src"))
+            .chain(sources)
+            .flatten()
+            .find_map(|src| web_link(src.trim()));
+        match link {
+            // A link inside a link is not allowed; the note then names the media only.
+            Some(href) if !self.inside("a") => {
+                children.push(Node::Text(format!("{kind}：")));
+                let mut attributes = vec![("href", href)];
+                if let Some(title) = el.attr("title").map(str::trim).filter(|t| !t.is_empty()) {
+                    attributes.push(("title", title.to_owned()));
+                }
+                children.push(Node::Element(Element {
+                    tag: "a",
+                    attributes,
+                    children: vec![Node::Text(action.to_owned())],
+                }));
+            }
+            _ => children.push(Node::Text(format!("{kind}（书中无法播放）"))),
+        }
+        let note = Node::Element(Element {
+            tag,
+            attributes: vec![("class", "media-note".to_owned())],
+            children,
+        });
+        let node = wrap(note, wrapper);
+        self.children().push(node);
+    }
+
+    /// Whether a kept element named `tag` is open around the current position.
+    fn inside(&self, tag: &str) -> bool {
+        self.open
+            .iter()
+            .any(|frame| matches!(frame, Frame::Kept { element, .. } if element.tag == tag))
+    }
+
     fn finish(mut self) -> Vec<Node> {
         self.flush_text();
         self.top.shrink_to_fit();
         self.top
+    }
+}
+
+/// Gives a MathML element that takes a fixed number of arguments (`mfrac`: numerator and
+/// denominator) exactly that many: extra leading children are grouped in an `mrow` as the base,
+/// missing ones are empty `mrow`s. Converters get this wrong (pulldown-latex puts a space and
+/// the operator of `\operatorname{argmax}_x` both in the base of an `msub`), and MathML 3
+/// forbids it.
+fn fit_arity(element: &mut Element) {
+    let arity = match element.tag {
+        "mfrac" | "mroot" | "msub" | "msup" | "munder" | "mover" => 2,
+        "msubsup" | "munderover" => 3,
+        _ => return,
+    };
+    let row = |children| {
+        Node::Element(Element {
+            tag: "mrow",
+            attributes: Vec::new(),
+            children,
+        })
+    };
+    let children = &mut element.children;
+    if children.len() > arity {
+        let base: Vec<Node> = children.drain(..=children.len() - arity).collect();
+        children.insert(0, row(base));
+    }
+    while children.len() < arity {
+        children.push(row(Vec::new()));
     }
 }
 
@@ -268,6 +376,15 @@ fn image(el: &scraper::node::Element) -> Option<Image> {
 /// Decides how a kept element is written inside `parent` (the nearest kept element).
 fn decide(element: &elements::Element, parent: Option<&'static str>) -> Decision {
     let tag = element.name;
+    let mathml = matches!(element.flow, Flow::Math | Flow::MathToken);
+    match in_formula(parent) {
+        Some(Flow::Math) if mathml => return Decision::Keep { tag, wrapper: None },
+        // HTML inside a formula, a formula inside a formula, MathML inside a token element or
+        // outside any formula: MathML 3 allows none of them, the text stays.
+        Some(_) => return Decision::Unwrap,
+        None if mathml => return Decision::Unwrap,
+        None => {}
+    }
     let parent_element = parent.and_then(elements::get);
     if matches!(parent, Some("ul" | "ol")) {
         return match tag {
@@ -309,6 +426,25 @@ fn decide(element: &elements::Element, parent: Option<&'static str>) -> Decision
         },
         _ if element.flow == Flow::TablePart && !in_table => Decision::Unwrap,
         _ => Decision::Keep { tag, wrapper: None },
+    }
+}
+
+/// What the element `el` of the parsed tree is, by its namespace and name.
+fn known(el: &scraper::node::Element) -> Option<&'static elements::Element> {
+    if &*el.name.ns == elements::MATHML_NAMESPACE {
+        elements::mathml(el.name())
+    } else {
+        elements::get(el.name())
+    }
+}
+
+/// Inside a formula, whether the kept `parent` holds MathML elements (`Flow::Math`) or text
+/// (`Flow::MathToken`); `None` outside any formula.
+fn in_formula(parent: Option<&str>) -> Option<Flow> {
+    match parent.and_then(elements::kept) {
+        Some(p) if p.name == "math" => Some(Flow::Math),
+        Some(p) if matches!(p.flow, Flow::Math | Flow::MathToken) => Some(p.flow),
+        _ => None,
     }
 }
 
@@ -406,6 +542,7 @@ fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<Strin
         ("a", "href") => web_link(value),
         ("ol", "start") => value.parse::<i64>().ok().map(|n| n.to_string()),
         ("ol", "reversed") => Some("reversed".to_owned()),
+        ("math", "display") => matches!(value, "block" | "inline").then(|| value.to_owned()),
         ("td" | "th", "colspan" | "rowspan") => value
             .parse::<u16>()
             .ok()
@@ -577,7 +714,7 @@ mod tests {
         let out = clean(concat!(
             "<iframe src=\"https://evil.example/\"></iframe><object data=\"x.swf\">fallback</object>",
             "<embed src=\"y.swf\"><form action=\"https://evil.example/\"><input name=\"q\"><button>go</button></form>",
-            "<svg><script>alert(1)</script><circle r=\"5\"/></svg><math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+            "<svg><script>alert(1)</script><circle r=\"5\"/></svg>",
             "<meta http-equiv=\"refresh\" content=\"0\"><base href=\"https://evil.example/\">",
             "<link rel=\"stylesheet\" href=\"https://evil.example/a.css\"><p style=\"background:url(https://evil.example/bg.png)\">样式</p>",
         ));
@@ -613,12 +750,74 @@ mod tests {
     }
 
     #[test]
-    fn audio_video_and_read_end_marker_are_removed() {
-        let out = clean(
-            "<audio title=\"t\" src=\"https://a/1.mp3\" controls=\"controls\"></audio> <p>x</p><!-- [[[read_end]]] --><video poster=\"https://p\"><source src=\" https://m.mp4\"></video>",
+    fn audio_and_video_leave_a_note_with_a_link() {
+        let html = "<audio title=\"01 _ 开篇\" src=\"https://a.example/1.mp3\" controls=\"controls\"></audio> \
+             <p>x<video poster=\"https://p.example/1.jpg\" preload=\"none\" controls=\"\"><source \
+             src=\"https://m.example/1.mp4\" type=\"video/mp4\"><source src=\" https://m.example/1.m3u8\" \
+             type=\"application/x-mpegURL\">不支持视频</video></p><!-- [[[read_end]]] -->";
+        assert_eq!(
+            clean(html),
+            "<span class=\"media-note\">音频：<a href=\"https://a.example/1.mp3\" title=\"01 _ 开篇\">\
+             在线收听</a></span> <p>x<span class=\"media-note\">视频：<a \
+             href=\"https://m.example/1.mp4\">在线观看</a></span></p>"
         );
-        assert_eq!(out.trim(), "<p>x</p>");
-        assert!(!out.contains("img"));
+        assert!(images(html).is_empty(), "no poster is fetched");
+    }
+
+    #[test]
+    fn a_media_note_without_a_usable_link_still_says_what_was_there() {
+        assert_eq!(
+            clean("<ul><video src=\"javascript:x\" poster=\"file:///p\"></video></ul>"),
+            "<ul><li><span class=\"media-note\">视频（书中无法播放）</span></li></ul>"
+        );
+        assert_eq!(
+            clean(
+                "<a href=\"https://x.example/\">看<audio src=\"https://a.example/1.mp3\"></audio></a>"
+            ),
+            "<a href=\"https://x.example/\">看<span class=\"media-note\">音频（书中无法播放）</span></a>"
+        );
+    }
+
+    #[test]
+    fn mathml_is_kept_in_its_namespace_with_presentation_attributes_only() {
+        let out = clean(
+            "<p>设<math display=\"block\" alttext=\"x_1\" onclick=\"alert(1)\" style=\"color:red\">\
+             <msub><mi mathvariant=\"normal\" xlink:href=\"javascript:alert(1)\" class=\"c\">x</mi>\
+             <mn>1</mn></msub><maction actiontype=\"toggle\"><mo stretchy=\"false\">+</mo></maction>\
+             <semantics><mi>y</mi><annotation encoding=\"application/x-tex\">y</annotation></semantics>\
+             </math>。</p>",
+        );
+        assert_eq!(
+            out,
+            "<p>设<math xmlns=\"http://www.w3.org/1998/Math/MathML\" alttext=\"x_1\" display=\"block\">\
+             <msub><mi mathvariant=\"normal\">x</mi><mn>1</mn></msub><mo stretchy=\"false\">+</mo>\
+             <mi>y</mi></math>。</p>"
+        );
+    }
+
+    #[test]
+    fn a_formula_holds_only_what_mathml_allows_there() {
+        // Text outside token elements gets one; HTML inside a formula and MathML outside one are
+        // unwrapped, their text kept.
+        assert_eq!(
+            clean(
+                "<math display=\"wide\"><mrow>a <mi>b</mi> </mrow><mtext><b>粗</b><img src=\"x.png\"></mtext></math>"
+            ),
+            "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mrow><mtext>a </mtext><mi>b</mi></mrow>\
+             <mtext>粗</mtext></math>"
+        );
+        assert_eq!(clean("<p><mi>x</mi><mfrac>1</mfrac></p>"), "<p>x1</p>");
+    }
+
+    #[test]
+    fn scripts_and_fractions_get_exactly_their_arguments() {
+        assert_eq!(
+            clean(
+                "<math><msub><mspace width=\"1em\"/><mi>argmax</mi><mi>x</mi></msub><mfrac><mn>1</mn></mfrac></math>"
+            ),
+            "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><msub><mrow><mspace width=\"1em\">\
+             </mspace><mi>argmax</mi></mrow><mi>x</mi></msub><mfrac><mn>1</mn><mrow></mrow></mfrac></math>"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `<!-- [[[read_end]]] -->` marker), then (optionally) a `<style>` block and the comment list,
 //! one `<li>` per comment with GeekTime's generated class names.
 //!
-//! The article is passed on as HTML (the sanitizer drops the audio, the marker and any style);
+//! The article is passed on as HTML (the sanitizer puts a note with a link where the audio was,
+//! and drops the marker and any style);
 //! the comments are read with CSS selectors, all listed in `Selectors` below.
 
 use std::sync::LazyLock;

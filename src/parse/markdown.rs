@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Options, Parser, html};
 use regex::Regex;
 
-use super::{Parsed, escape_unknown_tags, plain_text};
+use super::{Parsed, Placeholders, plain_text};
 use crate::model::{Comment, ImageRef};
 use crate::text::LineCounter;
 
@@ -57,27 +57,64 @@ pub(super) fn parse(text: &str) -> Parsed {
         Some(at) => comments(text, at, &mut warnings),
         None => Vec::new(),
     };
+    let (article_html, formula_warnings) = render_markdown(article);
+    warnings.extend(formula_warnings);
     Parsed {
-        article_html: render_markdown(article),
+        article_html,
         comments,
         warnings,
     }
 }
 
-/// Markdown -> HTML with GitHub's extensions (tables, strikethrough, task lists).
-fn render_markdown(markdown: &str) -> String {
+/// Markdown -> HTML with GitHub's extensions (tables, strikethrough, task lists) and TeX maths
+/// (`$…$`, `$$…$$`) as MathML. A formula that cannot be converted keeps its TeX, as code, with a
+/// warning (and the line it is on).
+fn render_markdown(markdown: &str) -> (String, Vec<(Option<usize>, String)>) {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_GFM;
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Html(raw) => Event::Html(escape_unknown_tags(&raw).into_owned().into()),
-        Event::InlineHtml(raw) => Event::InlineHtml(escape_unknown_tags(&raw).into_owned().into()),
-        other => other,
-    });
+        | Options::ENABLE_GFM
+        | Options::ENABLE_MATH;
+    let mut warnings = Vec::new();
+    let mut lines = LineCounter::new(markdown);
+    let mut placeholders = Placeholders::default();
+    let events =
+        Parser::new_ext(markdown, options)
+            .into_offset_iter()
+            .map(|(event, at)| match event {
+                Event::Html(raw) => Event::Html(placeholders.escape(&raw).into_owned().into()),
+                Event::InlineHtml(raw) => {
+                    Event::InlineHtml(placeholders.escape(&raw).into_owned().into())
+                }
+                // As in Pandoc: `$` followed by a digit closes no formula, so `$A$1` (a spreadsheet
+                // cell) and `$5 and $6` stay text.
+                Event::InlineMath(_)
+                    if markdown[at.end..].starts_with(|c: char| c.is_ascii_digit()) =>
+                {
+                    Event::Text(markdown[at].into())
+                }
+                Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                    let display = markdown[at.clone()].starts_with("$$");
+                    match super::math::to_mathml(&tex, display) {
+                        Ok(mathml) => Event::InlineHtml(mathml.into()),
+                        Err(why) => {
+                            let written = &markdown[at.clone()];
+                            warnings.push((
+                                Some(lines.line_of(at.start)),
+                                format!(
+                                    "formula `{written}` cannot be converted to MathML ({why}); \
+                                 its TeX is shown as code"
+                                ),
+                            ));
+                            Event::Code(written.into())
+                        }
+                    }
+                }
+                other => other,
+            });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
-    out
+    (out, warnings)
 }
 
 /// The comment items of the block starting at `block_at` (as `comment_block_start` found it);
@@ -207,8 +244,68 @@ mod tests {
     }
 
     #[test]
+    fn tex_becomes_mathml_with_the_tex_as_alttext() {
+        let (html, warnings) = render_markdown(
+            "两点距离：\n\n$$d=\\\\sqrt{(x\\_{1}-x\\_{2})^2}$$\n\n其中 $x_1$ 是横坐标。\n\n\
+             $$\n\\left[\\begin{array}{cc}\n1 & 2 \\\\\n3 & 4\n\\end{array}\\right]\n$$\n",
+        );
+        assert_eq!(warnings, []);
+        assert!(
+            html.contains("<p><math alttext=\"d=\\sqrt{(x_{1}-x_{2})^2}\" display=\"block\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("其中 <math alttext=\"x_1\" display=\"inline\">"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<mtr>").count(), 2, "{html}");
+        assert!(!html.contains('$'), "{html}");
+    }
+
+    #[test]
+    fn dollars_that_open_no_formula_stay_text() {
+        // From sql-must-know: a spreadsheet cell, and `$$` named as a delimiter in prose.
+        let (html, warnings) = render_markdown(
+            "导入全部的数据到指定的$A$1（代表A1单元格）\n\n新的结束符可以用（//）或者（$$）。\n\n```\nDELIMITER $$\n```",
+        );
+        assert_eq!(warnings, []);
+        assert!(html.contains("指定的$A$1（代表A1单元格）"), "{html}");
+        assert!(html.contains("或者（$$）。"), "{html}");
+        assert!(!html.contains("<math"), "{html}");
+    }
+
+    #[test]
+    fn a_formula_that_cannot_be_converted_stays_as_code_with_a_warning() {
+        let (html, warnings) = render_markdown("正文\n\n公式 $\\nosuch{a} < b$ 坏了");
+        assert!(
+            html.contains("公式 <code>$\\nosuch{a} &lt; b$</code> 坏了"),
+            "{html}"
+        );
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].0, Some(3));
+        assert!(
+            warnings[0].1.contains("`$\\nosuch{a} < b$`"),
+            "{}",
+            warnings[0].1
+        );
+    }
+
+    #[test]
+    fn placeholders_are_told_from_svg_children_across_inline_html() {
+        let (html, _) = render_markdown(
+            "图 <svg width=\"9\"><circle r=\"5\"/></svg> 与 <commit id=\"\"> 和 <path>\n",
+        );
+        assert!(
+            html.contains(
+                "<svg width=\"9\"><circle r=\"5\"/></svg> 与 &lt;commit id=\"\"&gt; 和 &lt;path&gt;"
+            ),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn four_backtick_fence_and_placeholder_tags() {
-        let html = render_markdown("````plain\n```\ninner\n```\n````\n\nid is <uuid> here");
+        let (html, _) = render_markdown("````plain\n```\ninner\n```\n````\n\nid is <uuid> here");
         assert!(html.contains("```\ninner\n```"), "{html}");
         assert!(html.contains("id is &lt;uuid&gt; here"), "{html}");
     }

@@ -4,9 +4,13 @@
 //! saved with `.md` names. Each format has its own module; both produce the same `Lesson`, and
 //! nothing after this stage asks which format a lesson came from.
 
+mod author;
 mod html;
 mod markdown;
+mod math;
 mod site;
+
+pub use author::column_author;
 
 use std::borrow::Cow;
 use std::fs;
@@ -165,27 +169,58 @@ fn hidden(name: &str) -> bool {
     crate::elements::drops_content(name)
 }
 
-/// Turns tags that are no HTML element and carry no attribute (`<uuid>`, `<num>`, an unclosed
-/// `<zone>`) back into the text they were: placeholders in prose that an HTML saver mistook for
-/// tags. Their end tags, which the saver added, are dropped.
+/// Turns tags that name no element (`<uuid>`, `<num>`, `<commit id="">`, an unclosed `<zone>`)
+/// back into the text they were: placeholders in prose that an HTML saver mistook for tags, which
+/// an HTML parser would drop with their names. Their end tags, which the saver added, are dropped.
 pub(crate) fn escape_unknown_tags(html: &str) -> Cow<'_, str> {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9_-]*)\s*(/?)>").expect("valid regex")
-    });
-    TAG.replace_all(html, |caps: &regex::Captures| {
-        let name = caps[2].to_ascii_lowercase();
-        if is_html_element(&name) {
-            caps[0].to_owned()
-        } else if &caps[1] == "/" {
-            String::new()
-        } else {
-            format!("&lt;{}{}&gt;", &caps[2], &caps[3])
-        }
-    })
+    Placeholders::default().escape(html)
 }
 
-fn is_html_element(name: &str) -> bool {
-    crate::elements::get(name).is_some()
+/// `escape_unknown_tags` over a document that comes in pieces (Markdown's raw HTML, a tag at a
+/// time), remembering whether the pieces so far left an `<svg>` or a `<math>` open.
+///
+/// A name is an element's when HTML has it (custom elements, whose names hold a hyphen, count),
+/// or SVG has it inside an `<svg>`, or MathML inside a `<math>`: elsewhere an HTML parser does
+/// not know `<path>` or `<mi>` either.
+#[derive(Debug, Default)]
+pub(crate) struct Placeholders {
+    svg: usize,
+    math: usize,
+}
+
+impl Placeholders {
+    pub(crate) fn escape<'a>(&mut self, html: &'a str) -> Cow<'a, str> {
+        static TAG: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r#"<(/?)([A-Za-z][A-Za-z0-9_-]*)((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*)\s*(/?)>"#,
+            )
+            .expect("valid regex")
+        });
+        TAG.replace_all(html, |caps: &regex::Captures| {
+            let name = caps[2].to_ascii_lowercase();
+            let closing = &caps[1] == "/";
+            let self_closing = &caps[4] == "/";
+            for (root, depth) in [("svg", &mut self.svg), ("math", &mut self.math)] {
+                if name == root && closing {
+                    *depth = depth.saturating_sub(1);
+                } else if name == root && !self_closing {
+                    *depth += 1;
+                }
+            }
+            let element = crate::elements::get(&name).is_some()
+                || name.contains('-')
+                || name == "math"
+                || (self.svg > 0 && crate::elements::is_svg(&name))
+                || (self.math > 0 && crate::elements::mathml(&name).is_some());
+            if element {
+                caps[0].to_owned()
+            } else if closing {
+                String::new()
+            } else {
+                format!("&lt;{}{}{}&gt;", &caps[2], &caps[3], &caps[4])
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -240,5 +275,39 @@ mod tests {
             "<p class=\"a\">x<br/></p>"
         );
         assert_eq!(escape_unknown_tags("Vec<T>"), "Vec&lt;T&gt;");
+    }
+
+    #[test]
+    fn placeholders_with_attributes_become_text() {
+        assert_eq!(
+            escape_unknown_tags(
+                "<p>（不包括<commit id=\"\">，越下面越新）<commid id=\"\"></commid></p>"
+            ),
+            "<p>（不包括&lt;commit id=\"\"&gt;，越下面越新）&lt;commid id=\"\"&gt;</p>"
+        );
+        assert_eq!(
+            escape_unknown_tags("<ref name='a>b' x=1/>"),
+            "&lt;ref name='a>b' x=1/&gt;"
+        );
+        // Named as SVG or MathML children, but outside any drawing or formula: placeholders.
+        assert_eq!(
+            escape_unknown_tags("git add <path> <mi>"),
+            "git add &lt;path&gt; &lt;mi&gt;"
+        );
+    }
+
+    #[test]
+    fn svg_and_mathml_children_custom_elements_and_html_stay_tags() {
+        for html in [
+            "<svg viewBox=\"0 0 2 2\"><circle r=\"5\"/><path d=\"M0\"></path></svg>",
+            "<math display=\"block\"><mi mathvariant=\"normal\">x</mi><annotation-xml encoding=\"x\"></annotation-xml></math>",
+            "<p class=\"a\" title='x>y'>x<br/></p><my-widget data-x=\"1\">w</my-widget>",
+        ] {
+            assert_eq!(escape_unknown_tags(html), html);
+        }
+        assert_eq!(
+            escape_unknown_tags("<svg><g></g></svg><g id=\"x\">"),
+            "<svg><g></g></svg>&lt;g id=\"x\"&gt;"
+        );
     }
 }

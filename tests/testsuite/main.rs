@@ -3,6 +3,7 @@
 // Test helpers panic on purpose: a failed setup step is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod article;
 mod batch;
 mod check;
 mod cli;

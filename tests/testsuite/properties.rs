@@ -27,6 +27,14 @@ fn piece() -> impl Strategy<Value = String> {
         "<link rel=stylesheet href=\"https://evil.example/a.css\">",
         "<svg onload=alert(1)><script>x</script></svg>",
         "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+        "<math display=block><mrow>t<msub><mi>a</mi></msub><mtext><b>b</b></mtext>",
+        "<mfrac><mi>x</mi></mfrac>",
+        "<maction actiontype=toggle><mi style=\"x\" class=c>y</mi></maction>",
+        "$x_1$",
+        "$$\\frac{a}{b}$$",
+        "$$d=\\\\sqrt{x\\_{1}}$$",
+        "$A$1",
+        "$\\begin{array}{c} a \\\\ b \\end{array}$",
         "<p style=\"background:url(https://evil.example/)\">s</p>",
         "<style>@import url(https://evil.example/x.css);</style>",
         "<video poster=\"https://evil.example/p.jpg\">",
@@ -68,7 +76,12 @@ fn piece() -> impl Strategy<Value = String> {
         "<img src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+PC9zdmc+\">",
     ])
     .prop_map(str::to_owned);
-    prop_oneof![3 => fixed, 1 => any::<String>(), 1 => "<[a-zA-Z]{1,8}( [a-z]{1,6}=\"[^\"]{0,12}\")?>"]
+    prop_oneof![
+        3 => fixed,
+        1 => any::<String>(),
+        1 => "<[a-zA-Z]{1,8}( [a-z]{1,6}=\"[^\"]{0,12}\")?>",
+        1 => "\\$\\$?[a-z0-9{}^_&\\\\ <]{0,24}\\$\\$?",
+    ]
 }
 
 fn soup() -> impl Strategy<Value = String> {
@@ -98,9 +111,13 @@ fn check(xhtml: &str) -> Result<(), TestCaseError> {
                     | "base"
                     | "meta"
                     | "svg"
-                    | "math"
             ),
             "<{name}> in:\n{xhtml}"
+        );
+        let mathml = node.tag_name().namespace() == Some("http://www.w3.org/1998/Math/MathML");
+        prop_assert!(
+            mathml || !matches!(name, "math" | "mi" | "mo" | "mfrac" | "msub" | "mtext"),
+            "<{name}> outside the MathML namespace in:\n{xhtml}"
         );
         for attr in node.attributes() {
             let value = attr.value().trim().to_ascii_lowercase();
@@ -120,6 +137,15 @@ fn check(xhtml: &str) -> Result<(), TestCaseError> {
                     "src={value}"
                 );
             }
+            prop_assert!(
+                !(mathml && matches!(attr.name(), "class" | "href" | "actiontype")),
+                "{} on MathML in:\n{xhtml}",
+                attr.name()
+            );
+            prop_assert!(
+                attr.name() != "href" || matches!(name, "a" | "link"),
+                "href on <{name}>"
+            );
             if attr.name() == "href" && name == "a" {
                 let ok = ["http://", "https://", "mailto:"]
                     .iter()
