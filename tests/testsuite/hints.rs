@@ -156,3 +156,31 @@ fn epubcheck_jar_that_is_wrong_says_to_unset_it() {
     );
     assert_success(&check(None), "EPUBCHECK_JAR unset");
 }
+
+#[test]
+#[cfg(unix)]
+fn a_folder_of_columns_gives_a_batch_command_that_works_in_a_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("my columns 专栏");
+    column_copy("html-column", &parent);
+    column_copy("md-column", &parent);
+    let stderr = assert_failure(&build(&[&parent], &[]), "a folder of columns");
+    let command = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("lessonpub build "))
+        .unwrap_or_else(|| panic!("no command in: {stderr}"));
+    fs::create_dir(tmp.path().join("OUT")).unwrap();
+    // Run as a user would paste it; --offline keeps the test off the network.
+    let command = format!(
+        "'{BIN}'{} --offline",
+        command.strip_prefix("lessonpub").unwrap()
+    );
+    let run = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_success(&run, &command);
+    assert_eq!(fs::read_dir(tmp.path().join("OUT")).unwrap().count(), 2);
+}
