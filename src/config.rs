@@ -161,14 +161,22 @@ impl BuildPlan {
     /// Checks `flags` and reads `--config`; a mistake on the command line is a [`UsageError`].
     pub fn from_flags(mut flags: Flags) -> Result<Self> {
         if flags.inputs.len() > 1 {
-            for (set, flag) in [
-                (flags.output.is_some(), "-o/--output"),
-                (flags.title.is_some(), "--title"),
-                (flags.cover.is_some(), "--cover"),
+            if flags.output.is_some() {
+                return Err(UsageError(
+                    "-o/--output names the book of a single column; with several, use \
+                     `--out-dir DIR`, which names each book after its column's title"
+                        .to_owned(),
+                )
+                .into());
+            }
+            for (set, flag, key) in [
+                (flags.title.is_some(), "--title", "title"),
+                (flags.cover.is_some(), "--cover", "cover"),
             ] {
                 if set {
                     return Err(UsageError(format!(
-                        "{flag} applies to a single column; with several, set it in each column's {CONFIG_FILE_NAME}"
+                        "{flag} applies to a single column; with several, set `{key} = ...` in \
+                         each column's {CONFIG_FILE_NAME}"
                     ))
                     .into());
                 }

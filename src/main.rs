@@ -7,7 +7,7 @@ use clap::{CommandFactory, Parser};
 use lessonpub::config::{BuildPlan, CacheMode, Flags, UsageError};
 use lessonpub::diagnostics::for_terminal;
 use lessonpub::images::ImageStats;
-use lessonpub::validate::CheckReport;
+use lessonpub::validate::{CheckReport, Epubcheck};
 
 use crate::cli::{BuildArgs, CheckArgs, Cli, Command};
 
@@ -42,24 +42,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// Exit status as ripgrep's: 2 when something could not be checked (it outranks what the others
+/// found), 1 when EPUBCheck found errors, 0 when it found none.
 fn check(args: &CheckArgs) -> ExitCode {
-    match lessonpub::validate::epubcheck(&args.file) {
-        Ok(report) => {
-            print_check(
-                &mut std::io::stdout(),
-                &args.file.display().to_string(),
-                &report,
-            );
-            if report.failed() {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
+    let epubcheck = match Epubcheck::find() {
+        Ok(found) => found,
         Err(err) => {
             eprintln!("error: {}", for_terminal(&format!("{err:#}")));
-            ExitCode::FAILURE
+            return ExitCode::from(2);
         }
+    };
+    let (mut failed, mut unchecked) = (false, false);
+    for file in &args.files {
+        match epubcheck.check(file) {
+            Ok(report) => {
+                print_check(&mut std::io::stdout(), &file.display().to_string(), &report);
+                failed |= report.failed();
+            }
+            Err(err) => {
+                eprintln!("error: {}", for_terminal(&format!("{err:#}")));
+                unchecked = true;
+            }
+        }
+    }
+    if unchecked {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -92,6 +103,16 @@ fn build(args: &BuildArgs) -> ExitCode {
             };
         }
     };
+    // Found now, not after minutes of building; the build's own check finds the same one.
+    if args.check
+        && let Err(err) = Epubcheck::find()
+    {
+        eprintln!(
+            "error: --check needs EPUBCheck: {}",
+            for_terminal(&format!("{err:#}"))
+        );
+        return ExitCode::from(2);
+    }
     let outcomes = lessonpub::batch::build_all(&plan);
     let batch = outcomes.len() > 1;
     for outcome in &outcomes {

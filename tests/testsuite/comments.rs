@@ -43,49 +43,46 @@ fn source_comments(dir: &Path) -> Vec<Vec<SourceComment>> {
 }
 
 /// Builds `format/slug` offline with `flags` and returns the number of comments in the book.
-fn comments_in_book(format: &str, slug: &str, flags: &[&str]) -> Option<usize> {
-    let dir = corpus()?.join(format).join(slug);
+fn comments_in_book(format: &str, slug: &str, flags: &[&str]) -> usize {
+    let dir = corpus().join(format).join(slug);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b.epub");
     assert_success(
         &build_offline(&dir, &out, flags),
         &format!("{slug} {flags:?}"),
     );
-    Some(Book::open(&out).count_class("comment"))
+    Book::open(&out).count_class("comment")
 }
 
-fn source(format: &str, slug: &str) -> Option<Vec<Vec<SourceComment>>> {
-    Some(source_comments(&corpus()?.join(format).join(slug)))
+fn source(format: &str, slug: &str) -> Vec<Vec<SourceComment>> {
+    source_comments(&corpus().join(format).join(slug))
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn none_gives_no_comment() {
-    let Some(n) = comments_in_book("md", "sql-must-know", &["--comments", "none"]) else {
-        return;
-    };
+    let n = comments_in_book("md", "sql-must-know", &["--comments", "none"]);
     assert_eq!(n, 0);
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn top_three_per_lesson() {
     for (format, slug) in [("md", "programmer-advance"), ("html", "linux-perf")] {
-        let Some(src) = source(format, slug) else {
-            return;
-        };
+        let src = source(format, slug);
         let expected: usize = src.iter().map(|l| l.len().min(3)).sum();
         assert_eq!(
             comments_in_book(format, slug, &["--comments", "3"]),
-            Some(expected),
+            expected,
             "{slug}"
         );
     }
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn min_likes_on_sql_must_know() {
-    let Some(src) = source("md", "sql-must-know") else {
-        return;
-    };
+    let src = source("md", "sql-must-know");
     let expected = src
         .iter()
         .flatten()
@@ -94,29 +91,27 @@ fn min_likes_on_sql_must_know() {
     assert!(expected > 0 && expected < 716);
     assert_eq!(
         comments_in_book("md", "sql-must-know", &["--min-likes", "10"]),
-        Some(expected)
+        expected
     );
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn with_reply_on_sre_handbook() {
-    let Some(src) = source("html", "sre-handbook") else {
-        return;
-    };
+    let src = source("html", "sre-handbook");
     let expected = src.iter().flatten().filter(|(_, replied)| *replied).count();
     assert_eq!(expected, 130);
     assert_eq!(
         comments_in_book("html", "sre-handbook", &["--with-reply"]),
-        Some(expected)
+        expected
     );
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn top_two_with_at_least_five_likes() {
     for slug in ["sql-must-know", "programmer-advance"] {
-        let Some(src) = source("md", slug) else {
-            return;
-        };
+        let src = source("md", slug);
         let expected: usize = src
             .iter()
             .map(|l| {
@@ -128,17 +123,16 @@ fn top_two_with_at_least_five_likes() {
             .sum();
         assert_eq!(
             comments_in_book("md", slug, &["--comments", "2", "--min-likes", "5"]),
-            Some(expected),
+            expected,
             "{slug}"
         );
     }
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn all_three_flags_combine() {
-    let Some(src) = source("md", "programmer-advance") else {
-        return;
-    };
+    let src = source("md", "programmer-advance");
     let expected: usize = src
         .iter()
         .map(|l| {
@@ -151,15 +145,14 @@ fn all_three_flags_combine() {
     let flags = ["--comments", "4", "--min-likes", "1", "--with-reply"];
     assert_eq!(
         comments_in_book("md", "programmer-advance", &flags),
-        Some(expected)
+        expected
     );
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn min_likes_on_a_column_without_likes_is_an_error() {
-    let Some(dir) = corpus().map(|c| c.join("html/sre-handbook")) else {
-        return;
-    };
+    let dir = corpus().join("html/sre-handbook");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b.epub");
     let run = lessonpub([

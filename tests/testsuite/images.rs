@@ -10,21 +10,8 @@ use std::time::Duration;
 
 use image::GenericImageView;
 
+use crate::common::image_samples;
 use crate::common::server::{Response, Server};
-
-/// The sample images of the acceptance check.
-fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/checks/images");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "\n!!! SKIPPED: `{}` is missing; the image tests need ../shared beside the project !!!\n",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// What the server answers for a path.
 #[derive(Clone)]
@@ -256,8 +243,12 @@ fn routes() -> Vec<(&'static str, Reply)> {
 const DATA_PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4zwAE/xkgFAAb8gP91pbyKwAAAABJRU5ErkJggg==";
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let u = |p: &str| server.url(p);
     let good = [
@@ -418,8 +409,12 @@ fn every_kind_of_image_and_failure_ends_up_right_in_the_book() {
 }
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let (photo, long, avatar) = (
         server.url("/photo.jpg"),
@@ -456,8 +451,12 @@ fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
 }
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn offline_without_cache_makes_no_request_and_warns_once() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let urls: Vec<String> = ["/photo.jpg", "/diagram.png", "/missing.png"]
         .iter()
@@ -487,8 +486,12 @@ fn offline_without_cache_makes_no_request_and_warns_once() {
 }
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn strict_fails_on_a_failed_image_and_writes_nothing() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let (ok, missing) = (server.url("/diagram.png"), server.url("/missing.png"));
     let col = column(&[("01 | a", &[("ok", &ok), ("missing", &missing)], &[])]);
@@ -504,8 +507,12 @@ fn strict_fails_on_a_failed_image_and_writes_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn grayscale_and_max_width_shape_the_images() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let photo = server.url("/photo.jpg");
     let col = column(&[("01 | a", &[("photo", &photo)], &[])]);

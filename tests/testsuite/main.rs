@@ -11,6 +11,7 @@ mod comments;
 mod common;
 mod corpus;
 mod fixtures;
+mod hints;
 mod images;
 mod parsers;
 mod properties;

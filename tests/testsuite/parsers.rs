@@ -10,20 +10,18 @@ use regex::Regex;
 
 use crate::common::corpus;
 
-fn lessons(format: &str, slug: &str) -> Option<Vec<(LessonFile, ParsedLesson)>> {
-    let dir = corpus()?.join(format).join(slug);
+fn lessons(format: &str, slug: &str) -> Vec<(LessonFile, ParsedLesson)> {
+    let dir = corpus().join(format).join(slug);
     let column = discover::column(&dir).unwrap();
     let files: Vec<LessonFile> = column.front.into_iter().chain(column.lessons).collect();
-    Some(
-        files
-            .into_iter()
-            .map(|f| {
-                let (lesson, warnings) = lessonpub::parse::lesson(&f).unwrap();
-                assert!(warnings.is_empty(), "{}: {warnings:?}", f.path.display());
-                (f, lesson)
-            })
-            .collect(),
-    )
+    files
+        .into_iter()
+        .map(|f| {
+            let (lesson, warnings) = lessonpub::parse::lesson(&f).unwrap();
+            assert!(warnings.is_empty(), "{}: {warnings:?}", f.path.display());
+            (f, lesson)
+        })
+        .collect()
 }
 
 /// Comment items in a source file, counted with the corpus README's own item patterns.
@@ -39,8 +37,8 @@ fn items_in_source(path: &PathBuf) -> usize {
         .map_or(0, |at| item.find_iter(&text[at..]).count())
 }
 
-fn check_every_file(format: &str, slug: &str) -> Option<Vec<(LessonFile, ParsedLesson)>> {
-    let lessons = lessons(format, slug)?;
+fn check_every_file(format: &str, slug: &str) -> Vec<(LessonFile, ParsedLesson)> {
+    let lessons = lessons(format, slug);
     let date = Regex::new(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$").unwrap();
     for (file, lesson) in &lessons {
         let name = file.path.display();
@@ -64,7 +62,7 @@ fn check_every_file(format: &str, slug: &str) -> Option<Vec<(LessonFile, ParsedL
             "{name}"
         );
     }
-    Some(lessons)
+    lessons
 }
 
 fn distinct_avatars(lessons: &[(LessonFile, ParsedLesson)]) -> usize {
@@ -85,10 +83,9 @@ fn replies(lessons: &[(LessonFile, ParsedLesson)], by: ReplyBy) -> usize {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn md_variant_b_sql_must_know() {
-    let Some(lessons) = check_every_file("md", "sql-must-know") else {
-        return;
-    };
+    let lessons = check_every_file("md", "sql-must-know");
     let all: Vec<_> = lessons.iter().flat_map(|(_, l)| &l.comments).collect();
     assert_eq!(all.len(), 716);
     assert!(all.iter().all(|c| c.likes.is_some() && c.avatar.is_none()));
@@ -101,10 +98,9 @@ fn md_variant_b_sql_must_know() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn md_variant_b_rust_mq() {
-    let Some(lessons) = check_every_file("md", "rust-mq") else {
-        return;
-    };
+    let lessons = check_every_file("md", "rust-mq");
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         25
@@ -112,10 +108,9 @@ fn md_variant_b_rust_mq() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn md_variant_a_programmer_advance() {
-    let Some(lessons) = check_every_file("md", "programmer-advance") else {
-        return;
-    };
+    let lessons = check_every_file("md", "programmer-advance");
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         1144
@@ -125,10 +120,9 @@ fn md_variant_a_programmer_advance() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn html_linux_perf() {
-    let Some(lessons) = check_every_file("html", "linux-perf") else {
-        return;
-    };
+    let lessons = check_every_file("html", "linux-perf");
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         1235
@@ -141,10 +135,9 @@ fn html_linux_perf() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn html_sre_handbook() {
-    let Some(lessons) = check_every_file("html", "sre-handbook") else {
-        return;
-    };
+    let lessons = check_every_file("html", "sre-handbook");
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         202
@@ -154,10 +147,9 @@ fn html_sre_handbook() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn html_serverless_advanced() {
-    let Some(lessons) = check_every_file("html", "serverless-advanced") else {
-        return;
-    };
+    let lessons = check_every_file("html", "serverless-advanced");
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         70
@@ -175,9 +167,7 @@ fn html_serverless_advanced() {
 /// Every page of a built site: the article is only the article (no site chrome, no generated
 /// `<h1>`, no code-line anchors), and every comment of its block is read.
 fn check_site_pages(slug: &str, comments: usize) {
-    let Some(lessons) = check_every_file("mkdocs-site", slug) else {
-        return;
-    };
+    let lessons = check_every_file("mkdocs-site", slug);
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         comments
@@ -208,20 +198,21 @@ fn check_site_pages(slug: &str, comments: usize) {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn site_api_testing_intro() {
     check_site_pages("api-testing-intro", 172);
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn site_kafka_core() {
     check_site_pages("kafka-core", 692);
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn md_nonav_agile_explained() {
-    let Some(lessons) = check_every_file("md-nonav", "agile-explained") else {
-        return;
-    };
+    let lessons = check_every_file("md-nonav", "agile-explained");
     assert_eq!(
         lessons.iter().map(|(_, l)| l.comments.len()).sum::<usize>(),
         183

@@ -125,11 +125,22 @@ fn a_columns_own_settings_cannot_pull_a_cover_from_outside_it() {
         stderr.contains("lessonpub.toml") && stderr.contains("outside the column folder"),
         "{stderr}"
     );
+    assert!(stderr.contains("pass `--cover` to use it"), "{stderr}");
     let book = Book::open(&out);
     let private = fs::read(&outside).unwrap();
     assert!(
         book.files.values().all(|bytes| *bytes != private),
         "the outside image is not in the book"
+    );
+
+    let run = build_offline(&column, &out, &["--cover", outside.to_str().unwrap()]);
+    assert_success(&run, "--cover, as the warning says");
+    assert!(
+        Book::open(&out)
+            .files
+            .values()
+            .any(|bytes| *bytes == private),
+        "the image given with --cover is the cover"
     );
 }
 

@@ -137,18 +137,33 @@ pub fn assert_failure(out: &Output, what: &str) -> String {
     stderr
 }
 
-/// The shared real-data corpus, or `None` (with a loud note) when this checkout has none beside it.
-pub fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "!!! SKIPPED: no corpus at {} (CI always has it; clone ../shared beside the project)",
-            dir.display()
-        );
-        None
-    }
+/// `../shared` beside the project, or `LESSONPUB_SHARED`, as build.rs saw it.
+pub const SHARED: &str = env!("LESSONPUB_SHARED_DIR");
+
+/// A folder of `../shared`. The tests that need one are compiled as ignored when it is missing
+/// (build.rs), unless `LESSONPUB_REQUIRE_CORPUS=1` asks for them to fail instead: here.
+#[track_caller]
+fn shared(folder: &str) -> PathBuf {
+    let dir = Path::new(SHARED).join(folder);
+    assert!(
+        dir.is_dir(),
+        "`{}` is missing, and LESSONPUB_REQUIRE_CORPUS is set: clone ../shared beside the project \
+         (or point LESSONPUB_SHARED at a copy)",
+        dir.display()
+    );
+    dir
+}
+
+/// The real columns (`../shared/corpus`).
+#[track_caller]
+pub fn corpus() -> PathBuf {
+    shared("corpus")
+}
+
+/// The sample images of the acceptance check (`../shared/checks/images`).
+#[track_caller]
+pub fn image_samples() -> PathBuf {
+    shared("checks/images")
 }
 
 pub fn fixture(name: &str) -> PathBuf {
