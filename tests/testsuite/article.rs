@@ -165,19 +165,18 @@ fn the_author_the_lessons_name_is_on_the_cover_and_in_the_metadata() {
     assert_ne!(cover(&detected), cover(&other));
 }
 
-/// Builds a corpus column offline; `None` without the corpus.
-fn corpus_book(format: &str, slug: &str, out: &Path) -> Option<Book> {
-    let dir = corpus()?.join(format).join(slug);
-    Some(build(&dir, out, &["--comments", "none"]).0)
+/// Builds a corpus column offline.
+fn corpus_book(format: &str, slug: &str, out: &Path) -> Book {
+    let dir = corpus().join(format).join(slug);
+    build(&dir, out, &["--comments", "none"]).0
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn corpus_video_and_audio_leave_notes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("serverless.epub");
-    let Some(book) = corpus_book("html", "serverless-advanced", &out) else {
-        return;
-    };
+    let book = corpus_book("html", "serverless-advanced", &out);
     let chapter = book
         .nav()
         .into_iter()
@@ -192,7 +191,7 @@ fn corpus_video_and_audio_leave_notes() {
     assert_eq!(note.find_iter(&chapter).count(), 1, "{chapter}");
     assert!(chapter.contains("音频：<a href=\"https://static001.geekbang.org/resource/audio/"));
     let lessons_with_audio =
-        crate::common::source_lessons(&corpus().unwrap().join("html/serverless-advanced"))
+        crate::common::source_lessons(&corpus().join("html/serverless-advanced"))
             .iter()
             .filter(|(_, text)| text.contains("<audio"))
             .count();
@@ -206,6 +205,7 @@ fn corpus_video_and_audio_leave_notes() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn corpus_authors_are_found_or_left_out() {
     let tmp = tempfile::tempdir().unwrap();
     let creator = |book: &Book| {
@@ -213,23 +213,20 @@ fn corpus_authors_are_found_or_left_out() {
         let start = opf.find("<dc:creator id=\"creator\">")? + "<dc:creator id=\"creator\">".len();
         Some(opf[start..start + opf[start..].find('<')?].to_owned())
     };
-    let Some(perf) = corpus_book("html", "linux-perf", &tmp.path().join("a.epub")) else {
-        return;
-    };
+    let perf = corpus_book("html", "linux-perf", &tmp.path().join("a.epub"));
     assert_eq!(creator(&perf).as_deref(), Some("倪朋飞"));
-    let mq = corpus_book("md", "rust-mq", &tmp.path().join("b.epub")).unwrap();
+    let mq = corpus_book("md", "rust-mq", &tmp.path().join("b.epub"));
     assert_eq!(creator(&mq).as_deref(), Some("文强"));
     // Its first lessons greet as `陈博士`, a title: no author rather than a wrong one.
-    let sql = corpus_book("md", "sql-must-know", &tmp.path().join("c.epub")).unwrap();
+    let sql = corpus_book("md", "sql-must-know", &tmp.path().join("c.epub"));
     assert_eq!(creator(&sql), None);
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus, which is missing")]
 fn corpus_dollars_that_are_no_formula_stay_text() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(book) = corpus_book("md", "sql-must-know", &tmp.path().join("sql.epub")) else {
-        return;
-    };
+    let book = corpus_book("md", "sql-must-know", &tmp.path().join("sql.epub"));
     let all: String = book.xhtml().into_iter().map(|(_, t)| t).collect();
     assert!(all.contains("导入全部的数据到指定的$A$1（代表A1单元格）"));
     assert!(all.contains("或者（$$）。"));
