@@ -2,23 +2,45 @@
 //!
 //! Takes the original bytes of one image and what it is for; gives one or more JPEG or PNG files
 //! (more than one when a very tall image is cut into page-sized slices). The format is read from
-//! the bytes, never from a file name or a Content-Type. Decoding is bounded so that a
-//! decompression bomb is refused before anything large is allocated. Nothing here touches the
-//! network or the disk.
+//! the bytes, never from a file name or a Content-Type. Nothing here touches the network or the
+//! disk.
+//!
+//! What one image may cost is bounded whatever its bytes say: its pixels by `MAX_PIXELS` and
+//! `MAX_IMAGE_MEMORY`, checked from the header before anything large is allocated; everything
+//! else a decoder keeps (ICC profiles, EXIF, text chunks, a GIF frame) by `MAX_METADATA_BYTES`;
+//! and what it becomes in the book by `MAX_SLICES`, `MAX_OUTPUT_PIXELS` and `MAX_OUTPUT_BYTES`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
-use anyhow::{Context, Result, anyhow, bail};
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::codecs::jpeg::JpegEncoder;
-use image::{DynamicImage, GenericImageView, ImageFormat, ImageReader, Limits};
+use anyhow::{Result, anyhow, bail};
+use fast_image_resize::{FilterType, MulDiv, ResizeAlg, ResizeOptions, Resizer};
+use image::codecs::bmp::BmpDecoder;
+use image::codecs::gif::GifDecoder;
+use image::codecs::jpeg::{JpegDecoder, JpegEncoder};
+use image::codecs::png::PngDecoder;
+use image::codecs::webp::WebPDecoder;
+use image::{
+    DynamicImage, GenericImageView, ImageDecoder, ImageError, ImageFormat, ImageResult, Limits,
+};
 
 use super::Kind;
 
 /// The most pixels an image may have. 64 M pixels is a 8000x8000 photo, far beyond any article
 /// image, while a 20000x20000 "bomb" (a few hundred KB of PNG) is refused before decoding.
 pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
+
+/// The most memory one image may take while it is decoded and converted, as `working_set`
+/// estimates it from the header before anything large is allocated. A photo of `MAX_PIXELS`
+/// fits (3 bytes a pixel, and 1 to resize it); an image with alpha, a 16-bit PNG, a progressive
+/// JPEG or a WebP needs more per pixel, so it may have fewer pixels (30 M pixels with alpha).
+pub const MAX_IMAGE_MEMORY: u64 = 256 << 20;
+
+/// The most a decoder may allocate for one image besides its pixels: ICC profiles, EXIF and text
+/// chunks (a compressed ICC profile of 1.5 MB inflates to gigabytes), a GIF frame placed off the
+/// screen's origin. Real images need a few hundred KB; a PNG whose text needs more is refused,
+/// and an ICC profile that would inflate beyond it is dropped (it is never used anyway).
+pub const MAX_METADATA_BYTES: u64 = 16 << 20;
 
 /// Side of the square an avatar becomes: shown at 2em, so 96 px is sharp on a 300 ppi screen.
 pub const AVATAR_SIZE: u32 = 96;
@@ -33,6 +55,25 @@ const SLICE_RATIO: (u32, u32) = (4, 3);
 /// Images up to this many times taller than wide are kept whole: a reader shrinks them to fit a
 /// page by at most about 1.5x, which keeps text readable. Taller ones are sliced.
 const MAX_WHOLE_RATIO: u32 = 2;
+
+/// The most slices one image is cut into: 50 pages of one picture is already more than anyone
+/// reads. An image taller than that many page-shaped slices (a 1 x 100,000 strip would make
+/// 75,000) is cut into this many taller ones, which the reader shrinks to fit.
+pub const MAX_SLICES: usize = 50;
+
+/// Images narrower than this are never sliced: a strip a few pixels wide holds no text to keep
+/// readable, and slicing it would make one tiny picture per few pixels of height. When taller
+/// than a page it is scaled down to a page's height instead.
+const MIN_SLICE_WIDTH: u32 = 64;
+
+/// The most pixels one article image may have in the book, all its slices together: 15 pages
+/// at the default width. Larger ones (a long screenshot at a wide `--max-width`) are scaled
+/// down to it, which also bounds what encoding them costs.
+pub const MAX_OUTPUT_PIXELS: u64 = 32 * 1024 * 1024;
+
+/// The most bytes one image may take in the book, all its parts together; an image that
+/// compresses so badly is refused rather than stored.
+pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 
 /// How an image is processed; part of the cache key of processed images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,30 +117,143 @@ pub struct Part {
 /// very tall article image, top to bottom. `Err` says why the bytes are not a usable image.
 pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part>> {
     let format = sniff(bytes)?;
-    let image = decode(bytes, format)?;
+    let plan = |width, height| match kind {
+        Kind::Article => Plan::article(width, height, settings.max_width),
+        Kind::Avatar => Plan::avatar(width, height),
+    };
+    let image = decode(bytes, format, settings.grayscale, plan)?;
     let image = normalize(image, settings.grayscale);
+    let plan = plan(image.width(), image.height());
     // A JPEG is a photo or was already saved lossily; PNG would only make it bigger.
     let style = if format == ImageFormat::Jpeg {
         Style::Photo
     } else {
         Style::Lossless
     };
-    match kind {
-        Kind::Avatar => Ok(vec![encode(&avatar(image)?, style)]),
+    let parts = match kind {
+        Kind::Avatar => {
+            let square = resize(crop_centre(image, plan.crop), plan.size)?;
+            // On white where it was transparent: a comment list has a white page behind it, and
+            // JPEG then stays possible.
+            vec![encode(&flatten(square), style)]
+        }
         Kind::Article => {
             // Shrinking line art blends new colours into its edges; it had a palette before, so
             // it gets one again (256 colours chosen to fit) instead of becoming a truecolour PNG
             // several times the size.
             let style = if style == Style::Lossless
-                && image.width() > settings.max_width
-                && palette(&image).is_some()
+                && plan.size != image.dimensions()
+                && few_colours(&image)
             {
                 Style::LineArt
             } else {
                 style
             };
-            let image = fit_width(image, settings.max_width)?;
-            Ok(slices(&image).iter().map(|s| encode(s, style)).collect())
+            encode_slices(&resize(image, plan.size)?, plan.slice, style)
+        }
+    };
+    let total: u64 = parts.iter().map(|p| p.bytes.len() as u64).sum();
+    if total > MAX_OUTPUT_BYTES {
+        bail!(
+            "the image takes {} MB once converted, more than the {} MB allowed for one image",
+            total.div_ceil(1 << 20),
+            MAX_OUTPUT_BYTES >> 20
+        );
+    }
+    Ok(parts)
+}
+
+/// What a decoded image becomes, decided from its size alone, so that what converting it costs
+/// is known before it is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Plan {
+    /// Cut to this size around its centre first (an avatar's square); its own size if not.
+    crop: (u32, u32),
+    /// Then resized to this size.
+    size: (u32, u32),
+    /// Then encoded in slices this high (the last may be shorter); its height if not sliced.
+    slice: u32,
+    /// Composed onto white before it is resized (a cover); avatars are, after.
+    flatten_first: bool,
+}
+
+impl Plan {
+    /// An article image: scaled down to `max_width` when wider, never up; a narrow strip taller
+    /// than a page scaled down to a page's height; then scaled down to `MAX_OUTPUT_PIXELS` when
+    /// still larger. A very tall image (but no strip) is cut into page-shaped slices, at most
+    /// `MAX_SLICES`.
+    fn article(width: u32, height: u32, max_width: u32) -> Plan {
+        let (w, h) = (u64::from(width), u64::from(height));
+        let max_w = u64::from(max_width);
+        // Heights follow from widths as scaling to `max_width` always has: rounded down.
+        let height_at = |new_w: u64| (h * new_w / w).max(1);
+        let (mut new_w, mut new_h) = if w > max_w {
+            (max_w, height_at(max_w))
+        } else {
+            (w, h)
+        };
+        let tall = |w: u64, h: u64| h > w * u64::from(MAX_WHOLE_RATIO);
+        let page = |w: u64| (w * u64::from(SLICE_RATIO.0) / u64::from(SLICE_RATIO.1)).max(1);
+        let strip = new_w < u64::from(MIN_SLICE_WIDTH) && tall(new_w, new_h);
+        if strip && new_h > page(max_w) {
+            new_h = page(max_w);
+            new_w = (w * new_h / h).max(1);
+        } else if new_w * new_h > MAX_OUTPUT_PIXELS {
+            // The largest width whose height keeps the area within the cap: at least 1, since
+            // a strip (narrower than `MIN_SLICE_WIDTH`) never gets here with more pixels than
+            // `MAX_PIXELS` allows.
+            new_w = ((MAX_OUTPUT_PIXELS as f64 * w as f64 / h as f64).sqrt() as u64).max(1);
+            while new_w > 1 && new_w * height_at(new_w) > MAX_OUTPUT_PIXELS {
+                new_w -= 1;
+            }
+            new_h = height_at(new_w);
+        }
+        let slice = if strip || !tall(new_w, new_h) {
+            new_h
+        } else {
+            // Equal slices: no thin strip left over at the bottom.
+            let count = new_h.div_ceil(page(new_w)).min(MAX_SLICES as u64);
+            new_h.div_ceil(count)
+        };
+        let side = |v: u64| u32::try_from(v).expect("never larger than the image");
+        Plan {
+            crop: (width, height),
+            size: (side(new_w), side(new_h)),
+            slice: side(slice),
+            flatten_first: false,
+        }
+    }
+
+    /// An avatar: the centred square, scaled down to `AVATAR_SIZE`.
+    fn avatar(width: u32, height: u32) -> Plan {
+        let side = width.min(height);
+        let size = side.min(AVATAR_SIZE);
+        Plan {
+            crop: (side, side),
+            size: (size, size),
+            slice: size,
+            flatten_first: false,
+        }
+    }
+
+    /// A cover: scaled down to fit `MAX_COVER`, by the tighter of the two ratios so the other
+    /// side ends up within its limit too.
+    fn cover(width: u32, height: u32) -> Plan {
+        let (w, h) = (u64::from(width), u64::from(height));
+        let (max_w, max_h) = (u64::from(MAX_COVER.0), u64::from(MAX_COVER.1));
+        let (new_w, new_h) = if w <= max_w && h <= max_h {
+            (w, h)
+        } else if w * max_h >= h * max_w {
+            (max_w, ((h * max_w + w / 2) / w).max(1))
+        } else {
+            (((w * max_h + h / 2) / h).max(1), max_h)
+        };
+        let side = |v: u64| u32::try_from(v).expect("at most the image");
+        Plan {
+            crop: (width, height),
+            size: (side(new_w), side(new_h)),
+            slice: side(new_h),
+            flatten_first: true,
         }
     }
 }
@@ -114,12 +268,7 @@ const MAX_COVER: (u32, u32) = (1600, 2560);
 /// bytes are not a usable image.
 pub fn cover(bytes: &[u8]) -> Result<Part> {
     let format = sniff(bytes)?;
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| {
-            let name = format!("{format:?}").to_uppercase();
-            anyhow!("cannot read the {name} header: {e}")
-        })?;
+    let (width, height) = open(bytes, format)?.dimensions();
     let fits = width <= MAX_COVER.0 && height <= MAX_COVER.1;
     let kept = match format {
         ImageFormat::Jpeg if fits => Some(Format::Jpeg),
@@ -132,20 +281,10 @@ pub fn cover(bytes: &[u8]) -> Result<Part> {
             bytes: bytes.to_vec(),
         });
     }
-    let image = flatten(normalize(decode(bytes, format)?, false));
-    if fits {
-        return Ok(jpeg(&image));
-    }
-    // Scaled by the tighter of the two ratios, so the other side ends up within its limit too.
-    let (w, h) = (u64::from(width), u64::from(height));
-    let (max_w, max_h) = (u64::from(MAX_COVER.0), u64::from(MAX_COVER.1));
-    let (new_w, new_h) = if w * max_h >= h * max_w {
-        (max_w, ((h * max_w + w / 2) / w).max(1))
-    } else {
-        (((w * max_h + h / 2) / h).max(1), max_h)
-    };
-    let side = |v: u64| u32::try_from(v).expect("at most the cover size");
-    Ok(jpeg(&resize(&image, side(new_w), side(new_h))?))
+    let image = decode(bytes, format, false, Plan::cover)?;
+    let image = flatten(normalize(image, false));
+    let plan = Plan::cover(width, height);
+    Ok(jpeg(&resize(image, plan.size)?))
 }
 
 /// What the source tells about the best encoding.
@@ -184,14 +323,54 @@ fn looks_like_html(bytes: &[u8]) -> bool {
         && (text.contains("<html") || text.contains("<!doctype") || text.contains("<body"))
 }
 
-/// Decodes with limits: the size is checked from the header before any pixel is decoded.
-fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
-    let name = format!("{format:?}").to_uppercase();
+/// The decoder of `format` over `bytes`, its header read. A PNG decoder may keep at most
+/// `MAX_METADATA_BYTES` of chunks besides the pixels; the other decoders keep nothing that is not
+/// bounded by the size of the file or of the image (a GIF decoder at most 50 MB per frame,
+/// JPEG and WebP metadata only as long as the file).
+fn open(bytes: &[u8], format: ImageFormat) -> Result<Box<dyn ImageDecoder + '_>> {
+    let name = format_name(format);
+    let input = Cursor::new(bytes);
+    let decoder: ImageResult<Box<dyn ImageDecoder>> = match format {
+        ImageFormat::Png => {
+            let mut limits = Limits::no_limits();
+            limits.max_alloc = Some(MAX_METADATA_BYTES);
+            PngDecoder::with_limits(input, limits).map(|d| Box::new(d) as _)
+        }
+        ImageFormat::Jpeg => JpegDecoder::new(input).map(|d| Box::new(d) as _),
+        ImageFormat::Gif => GifDecoder::new(input).map(|d| Box::new(d) as _),
+        ImageFormat::WebP => WebPDecoder::new(input).map(|d| Box::new(d) as _),
+        ImageFormat::Bmp => BmpDecoder::new(input).map(|d| Box::new(d) as _),
+        other => bail!("unsupported image format {other:?}"),
+    };
     // Errors are flattened into one message: `ImageError` already shows its cause, and a
     // context chain would repeat it.
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| anyhow!("cannot read the {name} header: {e}"))?;
+    decoder.map_err(|e| match e {
+        ImageError::Limits(_) => anyhow!(
+            "the {name} file holds more metadata (ICC profile, EXIF, text) than the {} MB \
+             allowed for one image",
+            MAX_METADATA_BYTES >> 20
+        ),
+        e => anyhow!("cannot read the {name} header: {e}"),
+    })
+}
+
+fn format_name(format: ImageFormat) -> String {
+    format!("{format:?}").to_uppercase()
+}
+
+/// Decodes with limits: the size is checked from the header before any pixel is decoded, and
+/// so is the memory that decoding and converting the image as `plan` says would take
+/// (`grayscale` is the setting); the decoder may allocate no more than the pixels need plus
+/// `MAX_METADATA_BYTES`.
+fn decode(
+    bytes: &[u8],
+    format: ImageFormat,
+    grayscale: bool,
+    plan: impl Fn(u32, u32) -> Plan,
+) -> Result<DynamicImage> {
+    let name = format_name(format);
+    let mut decoder = open(bytes, format)?;
+    let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels == 0 {
         bail!("the {name} image is empty ({width}x{height})");
@@ -203,21 +382,138 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
             MAX_PIXELS / (1024 * 1024)
         );
     }
+    let memory = working_set(&*decoder, format, bytes, grayscale, &plan(width, height));
+    if memory > MAX_IMAGE_MEMORY {
+        bail!(
+            "the {name} image is {width}x{height} pixels; decoding and converting it would take \
+             about {} MB, more than the {} MB allowed for one image",
+            memory >> 20,
+            MAX_IMAGE_MEMORY >> 20
+        );
+    }
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The JPEG decoder fills a cut-off file with grey instead of failing.
         bail!("the JPEG file is truncated (no end-of-image marker)");
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
+    let mut limits = Limits::no_limits();
     limits.max_image_width = Some(width);
     limits.max_image_height = Some(height);
-    // Room for the largest pixel type (RGBA 32-bit float) plus the decoder's own buffers.
-    limits.max_alloc = Some(MAX_PIXELS * 16 + (64 << 20));
-    reader.limits(limits);
-    // For an animated GIF or WebP this is the first frame.
-    reader
-        .decode()
+    limits.max_alloc = Some(decoder.total_bytes() + MAX_METADATA_BYTES);
+    decoder
+        .set_limits(limits)
+        // For an animated GIF, WebP or PNG this is the first frame.
+        .and_then(|()| DynamicImage::from_decoder(decoder))
         .map_err(|e| anyhow!("cannot decode the {name} image (damaged or truncated): {e}"))
+}
+
+/// About the most memory decoding and converting an image takes (the bytes live at once), from
+/// its header and what `plan` makes of it: the largest of the steps below, each holding what
+/// the one before left plus what it makes. Measured peaks stay below it (see the tests).
+fn working_set(
+    decoder: &dyn ImageDecoder,
+    format: ImageFormat,
+    bytes: &[u8],
+    grayscale: bool,
+    plan: &Plan,
+) -> u64 {
+    let area = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
+    let (width, height) = decoder.dimensions();
+    let pixels = area((width, height));
+    let color = decoder.color_type();
+    let decoded = decoder.total_bytes();
+    // The decoder's own buffers: a copy of a JPEG file and a progressive JPEG's coefficients;
+    // a WebP frame (ARGB words for lossless, planes then RGBA for lossy).
+    let decoding = decoded
+        + match format {
+            ImageFormat::Jpeg => bytes.len() as u64 + jpeg_coefficient_bytes(bytes),
+            ImageFormat::WebP => pixels * 4,
+            _ => 0,
+        };
+    // `normalize` leaves 8 bits a channel, gray when asked, and copies unless the image is
+    // already 8-bit gray or RGB without alpha.
+    let alpha = u64::from(color.has_alpha());
+    let bpp = if grayscale {
+        1 + alpha
+    } else {
+        u64::from(color.channel_count())
+    };
+    let sixteen_bits = color.bytes_per_pixel() > color.channel_count();
+    let copied = sixteen_bits || alpha == 1 || (grayscale && color.channel_count() > 1);
+    let normal = pixels * bpp;
+    let normalizing = decoded + if copied { normal } else { 0 };
+    // A cover is composed onto white (3 bytes a pixel) before it is resized.
+    let flattening = if plan.flatten_first {
+        normal + pixels * 3
+    } else {
+        0
+    };
+    let cropped = area(plan.crop) * bpp;
+    let cropping = if plan.crop == (width, height) {
+        0
+    } else {
+        normal + cropped
+    };
+    // Resizing: the source, one pass's result (rows or columns resized first) and the output.
+    let (out_w, out_h) = plan.size;
+    let (crop_w, crop_h) = plan.crop;
+    let out = area(plan.size) * bpp;
+    let resizing = if plan.size == plan.crop {
+        0
+    } else {
+        let pass = area((crop_w, out_h)).max(area((out_w, crop_h)));
+        cropped + pass * bpp + out
+    };
+    // Encoding a slice: its copy, a PNG and a JPEG of it or a palette and its indices; the
+    // parts made so far are no larger than the image.
+    let slice = u64::from(plan.slice) * u64::from(out_w);
+    let encoding = 2 * out + slice * (3 * bpp + 2);
+    let largest = [
+        decoding,
+        normalizing,
+        flattening,
+        cropping,
+        resizing,
+        encoding,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or_default();
+    // The small tables of decoders and encoders (Huffman codes, a palette's index).
+    largest + (1 << 20)
+}
+
+/// How the header of a JPEG ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JpegHeaderEnd {
+    /// At the first scan, whose marker is at this offset.
+    Scan(usize),
+    /// At something that is not a marker where one belongs.
+    Malformed,
+    /// At the end of the file.
+    Cut,
+}
+
+/// The segments of a JPEG before its first scan, as (marker, payload), and how the header ends.
+fn jpeg_segments(bytes: &[u8]) -> (Vec<(u8, &[u8])>, JpegHeaderEnd) {
+    let mut segments = Vec::new();
+    let mut i = 2; // after SOI
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return (segments, JpegHeaderEnd::Malformed);
+        }
+        match bytes[i + 1] {
+            0xFF => i += 1, // fill byte
+            0xDA => return (segments, JpegHeaderEnd::Scan(i)),
+            0x01 | 0xD0..=0xD7 => i += 2, // markers without a length
+            marker => {
+                let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+                let end = (i + 2 + len).min(bytes.len());
+                segments.push((marker, bytes.get(i + 4..end).unwrap_or_default()));
+                i += 2 + len;
+            }
+        }
+    }
+    (segments, JpegHeaderEnd::Cut)
 }
 
 /// Whether the JPEG has its end-of-image marker after the image data. The segments before the
@@ -225,20 +521,36 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
 /// data appended after the image (as some phones add) does no harm. Entropy-coded data cannot
 /// hold the marker (a 0xFF there is followed by 0x00), so finding it proves the scan is whole.
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let mut i = 2; // after SOI
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            // Not a marker where one belongs: malformed, which the decoder will report better.
-            return true;
-        }
-        match bytes[i + 1] {
-            0xFF => i += 1, // fill byte
-            0xDA => return bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
-            0x01 | 0xD0..=0xD7 => i += 2, // markers without a length
-            _ => i += 2 + usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]])),
-        }
+    match jpeg_segments(bytes).1 {
+        JpegHeaderEnd::Scan(at) => bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        // Malformed, which the decoder will report better.
+        JpegHeaderEnd::Malformed => true,
+        JpegHeaderEnd::Cut => false,
     }
-    false
+}
+
+/// What a progressive JPEG's coefficients take while it is decoded: 64 16-bit values per block
+/// of every component, over whole MCUs. A baseline JPEG decodes one row of MCUs at a time.
+fn jpeg_coefficient_bytes(bytes: &[u8]) -> u64 {
+    let (segments, _) = jpeg_segments(bytes);
+    let Some(frame) = segments.iter().find_map(|&(m, p)| (m == 0xC2).then_some(p)) else {
+        return 0;
+    };
+    let (Some(size), Some(&count)) = (frame.get(1..5), frame.get(5)) else {
+        return 0;
+    };
+    let height = u64::from(u16::from_be_bytes([size[0], size[1]]));
+    let width = u64::from(u16::from_be_bytes([size[2], size[3]]));
+    let sampling: Vec<(u64, u64)> = (frame.get(6..))
+        .unwrap_or_default()
+        .chunks_exact(3)
+        .take(usize::from(count))
+        .map(|c| (u64::from(c[1] >> 4).max(1), u64::from(c[1] & 15).max(1)))
+        .collect();
+    let h_max = sampling.iter().map(|s| s.0).max().unwrap_or(1);
+    let v_max = sampling.iter().map(|s| s.1).max().unwrap_or(1);
+    let mcus = width.div_ceil(8 * h_max) * height.div_ceil(8 * v_max);
+    sampling.iter().map(|(h, v)| mcus * h * v * 64 * 2).sum()
 }
 
 /// 8 bits per channel (the encoders and the resizer work on these), gray when asked, and no
@@ -273,15 +585,14 @@ fn is_opaque(image: &DynamicImage) -> bool {
     }
 }
 
-/// A centred square, scaled down to `AVATAR_SIZE`, on white where it was transparent (a comment
-/// list has a white page behind it, and JPEG then stays possible).
-fn avatar(image: DynamicImage) -> Result<DynamicImage> {
+/// The centred `size` part of the image (an avatar's square); the image itself when that is all
+/// of it.
+fn crop_centre(image: DynamicImage, (width, height): (u32, u32)) -> DynamicImage {
     let (w, h) = image.dimensions();
-    let side = w.min(h);
-    let square = image.crop_imm((w - side) / 2, (h - side) / 2, side, side);
-    let size = side.min(AVATAR_SIZE);
-    let square = resize(&square, size, size)?;
-    Ok(flatten(square))
+    if (width, height) == (w, h) {
+        return image;
+    }
+    image.crop_imm((w - width) / 2, (h - height) / 2, width, height)
 }
 
 /// Alpha composed onto white.
@@ -311,46 +622,47 @@ fn over_white(value: u8, alpha: u8) -> u8 {
     ((v * a + 255 * (255 - a) + 127) / 255) as u8
 }
 
-/// Scaled down to `max_width` when wider; never scaled up.
-fn fit_width(image: DynamicImage, max_width: u32) -> Result<DynamicImage> {
-    let (w, h) = image.dimensions();
-    if w <= max_width {
+/// Lanczos3, which keeps the strokes of text in screenshots sharp when shrinking. An image with
+/// alpha is resized premultiplied, as the resizer would do itself, but in place instead of in
+/// a copy of the whole image.
+fn resize(mut image: DynamicImage, (width, height): (u32, u32)) -> Result<DynamicImage> {
+    if image.dimensions() == (width, height) {
         return Ok(image);
     }
-    let new_h = (u64::from(h) * u64::from(max_width) / u64::from(w)).max(1);
-    let new_h = u32::try_from(new_h).context("image height out of range")?;
-    resize(&image, max_width, new_h)
-}
-
-/// Lanczos3, which keeps the strokes of text in screenshots sharp when shrinking.
-fn resize(image: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage> {
-    if image.dimensions() == (width, height) {
-        return Ok(image.clone());
-    }
+    let failed = |e: &dyn std::fmt::Display| anyhow!("cannot resize the image: {e}");
     let mut out = DynamicImage::new(width, height, image.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let alpha = MulDiv::default();
+    let premultiplied = image.color().has_alpha()
+        && alpha
+            .multiply_alpha_inplace(&mut image)
+            .map_err(|e| failed(&e))
+            .map(|()| true)?;
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .use_alpha(false);
     Resizer::new()
-        .resize(image, &mut out, &options)
-        .map_err(|e| anyhow!("cannot resize the image: {e}"))?;
+        .resize(&image, &mut out, &options)
+        .map_err(|e| failed(&e))?;
+    if premultiplied {
+        alpha
+            .divide_alpha_inplace(&mut out)
+            .map_err(|e| failed(&e))?;
+    }
     Ok(out)
 }
 
-/// A very tall image (a long screenshot) as page-shaped slices of equal height, top to bottom;
-/// any other image as itself. Shrinking a 800x6000 screenshot to fit one page would leave text
-/// a few pixels high, while slices at full width stay readable and page naturally.
-fn slices(image: &DynamicImage) -> Vec<DynamicImage> {
+/// The image encoded in slices `slice` pixels high (the last one may be shorter), top to
+/// bottom; the whole image when `slice` is its height. Shrinking a 800x6000 screenshot to fit
+/// one page would leave text a few pixels high, while slices at full width stay readable and
+/// page naturally. Each slice is copied out only while it is encoded.
+fn encode_slices(image: &DynamicImage, slice: u32, style: Style) -> Vec<Part> {
     let (w, h) = image.dimensions();
-    if u64::from(h) <= u64::from(w) * u64::from(MAX_WHOLE_RATIO) {
-        return vec![image.clone()];
+    if slice >= h {
+        return vec![encode(image, style)];
     }
-    let page = (u64::from(w) * u64::from(SLICE_RATIO.0) / u64::from(SLICE_RATIO.1)).max(1);
-    let count = u64::from(h).div_ceil(page);
-    // Equal slices: no thin strip left over at the bottom.
-    let slice = u64::from(h).div_ceil(count);
-    let slice = u32::try_from(slice).expect("a slice is no taller than the image");
     (0..h)
         .step_by(slice as usize)
-        .map(|top| image.crop_imm(0, top, w, slice.min(h - top)))
+        .map(|top| encode(&image.crop_imm(0, top, w, slice.min(h - top)), style))
         .collect()
 }
 
@@ -451,6 +763,9 @@ fn quantized_png(image: &DynamicImage) -> Option<Part> {
     let quant = color_quant::NeuQuant::new(sample, 256, &rgba);
     // Looking a colour up walks the network; a downscaled diagram has a few thousand distinct
     // colours over a million pixels, so each is looked up once (and runs of one colour not at all).
+    // Noise has a colour per pixel: the memo is emptied when full rather than growing with the
+    // image (what it answers never changes).
+    const KNOWN: usize = 1 << 16;
     let mut known: HashMap<[u8; 4], u8> = HashMap::new();
     let mut last: Option<([u8; 4], u8)> = None;
     let indices: Vec<u8> = rgba
@@ -460,6 +775,9 @@ fn quantized_png(image: &DynamicImage) -> Option<Part> {
             match last {
                 Some((color, i)) if color == px => i,
                 _ => {
+                    if known.len() == KNOWN {
+                        known.clear();
+                    }
                     let i = *known.entry(px).or_insert_with(|| {
                         u8::try_from(quant.index_of(p)).expect("at most 256 colours")
                     });
@@ -486,6 +804,29 @@ fn quantized_png(image: &DynamicImage) -> Option<Part> {
         Some(&Palette { rgb, trns }),
         &indices,
     ))
+}
+
+/// Whether `palette` would find a palette: a colour image of at most 256 colours. Asked of the
+/// image before it is scaled, so it keeps no index per pixel.
+fn few_colours(image: &DynamicImage) -> bool {
+    let (raw, channels) = match image {
+        DynamicImage::ImageRgb8(img) => (img.as_raw(), 3),
+        DynamicImage::ImageRgba8(img) => (img.as_raw(), 4),
+        _ => return false,
+    };
+    let mut seen: HashSet<[u8; 4]> = HashSet::with_capacity(257);
+    let mut last = None;
+    for px in raw.chunks_exact(channels) {
+        let px = [px[0], px[1], px[2], if channels == 4 { px[3] } else { 255 }];
+        if last != Some(px) {
+            seen.insert(px);
+            if seen.len() > 256 {
+                return false;
+            }
+            last = Some(px);
+        }
+    }
+    true
 }
 
 /// The palette and the index of every pixel, if the colour image has at most 256 colours.
@@ -827,5 +1168,342 @@ mod tests {
             let text = format!("{:#}", cover(&bytes).unwrap_err());
             assert!(text.contains(reason), "{name}: {text}");
         }
+    }
+
+    /// What the current thread allocates: bytes live now and at most, and the largest single
+    /// allocation. Decoding and converting happen on the calling thread, so a test sees what
+    /// one image costs, whatever other tests do at the same time.
+    mod tracking {
+        use std::alloc::{GlobalAlloc, Layout, System};
+        use std::cell::Cell;
+
+        pub struct Tracking;
+
+        thread_local! {
+            static LIVE: Cell<i64> = const { Cell::new(0) };
+            static PEAK: Cell<i64> = const { Cell::new(0) };
+            static LARGEST: Cell<usize> = const { Cell::new(0) };
+        }
+
+        fn grew(by: i64, size: usize) {
+            let _ = LIVE.try_with(|live| {
+                live.set(live.get() + by);
+                let _ = PEAK.try_with(|p| p.set(p.get().max(live.get())));
+            });
+            let _ = LARGEST.try_with(|l| l.set(l.get().max(size)));
+        }
+
+        unsafe impl GlobalAlloc for Tracking {
+            unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+                grew(layout.size() as i64, layout.size());
+                unsafe { System.alloc(layout) }
+            }
+            unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+                grew(layout.size() as i64, layout.size());
+                unsafe { System.alloc_zeroed(layout) }
+            }
+            unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+                grew(-(layout.size() as i64), 0);
+                unsafe { System.dealloc(ptr, layout) }
+            }
+            unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+                grew(new as i64 - layout.size() as i64, new);
+                unsafe { System.realloc(ptr, layout, new) }
+            }
+        }
+
+        /// The most bytes live at once while `f` ran, above what was live before, and the
+        /// largest single allocation it made.
+        pub fn measure<T>(f: impl FnOnce() -> T) -> (T, u64, u64) {
+            let before = LIVE.with(Cell::get);
+            PEAK.with(|p| p.set(before));
+            LARGEST.with(|l| l.set(0));
+            let out = f();
+            let peak = PEAK.with(Cell::get) - before;
+            (out, peak.max(0) as u64, LARGEST.with(Cell::get) as u64)
+        }
+    }
+
+    #[global_allocator]
+    static TRACKING: tracking::Tracking = tracking::Tracking;
+
+    const MB: u64 = 1 << 20;
+
+    /// A PNG of `width` x `height` gray pixels with `chunks` written before its pixels.
+    fn png_with(width: u32, height: u32, chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        let mut writer = encoder.write_header().unwrap();
+        for (name, data) in chunks {
+            writer
+                .write_chunk(png::chunk::ChunkType(**name), data)
+                .unwrap();
+        }
+        writer
+            .write_image_data(&vec![128; (width * height) as usize])
+            .unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    /// `len` zero bytes, zlib-compressed (about a thousandth of `len`).
+    fn zeros_compressed(len: u64) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::copy(&mut std::io::repeat(0).take(len), &mut z).unwrap();
+        z.finish().unwrap()
+    }
+
+    use std::io::Read as _;
+
+    #[test]
+    fn a_compressed_icc_profile_or_text_cannot_make_decoding_cost_more_than_the_allowance() {
+        // 256 KB of iCCP that inflate to 256 MB (1.5 MB inflate to 1.5 GB: decoding that
+        // peaked at 1.1 GB when the decoder's allowance was the whole image's).
+        let mut icc = b"bomb\0\0".to_vec();
+        icc.extend(zeros_compressed(256 * MB));
+        let bomb = png_with(10, 10, &[(b"iCCP", icc)]);
+        let (parts, peak, largest) = tracking::measure(|| process(&bomb, Kind::Article, &SETTINGS));
+        // The profile is never used: the image itself is fine.
+        assert_eq!(decoded(&parts.unwrap()[0]).dimensions(), (10, 10));
+        // The inflater stops a little past the allowance.
+        assert!(
+            largest <= MAX_METADATA_BYTES + MB,
+            "one allocation of {largest} bytes"
+        );
+        assert!(peak <= MAX_METADATA_BYTES + 4 * MB, "peak {peak} bytes");
+
+        // Text chunks are kept as they are, so they count in full; too many are refused.
+        let text = |i: u8| {
+            let mut t = vec![b'k', i, 0];
+            t.resize(6 * MB as usize, b'x');
+            (b"tEXt", t)
+        };
+        let texts = png_with(10, 10, &[text(b'a'), text(b'b'), text(b'c')]);
+        let (result, peak, _) = tracking::measure(|| process(&texts, Kind::Article, &SETTINGS));
+        let err = format!("{:#}", result.unwrap_err());
+        assert!(err.contains("more metadata"), "{err}");
+        assert!(
+            peak <= MAX_METADATA_BYTES + texts.len() as u64 + 4 * MB,
+            "peak {peak}"
+        );
+    }
+
+    /// A GIF of a `screen` logical screen whose only frame is `frame` at `at`, all transparent.
+    fn gif(screen: (u16, u16), frame: (u16, u16), at: (u16, u16)) -> Vec<u8> {
+        let mut out = b"GIF89a".to_vec();
+        out.extend(screen.0.to_le_bytes());
+        out.extend(screen.1.to_le_bytes());
+        out.extend([0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
+        out.extend(b"\x21\xf9\x04\x01\0\0\0\0\x2c");
+        for v in [at.0, at.1, frame.0, frame.1] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(b"\0\x02\x02\x44\x01\0\x3b");
+        out
+    }
+
+    #[test]
+    fn memory_for_one_image_is_estimated_from_its_header_and_bounded() {
+        // 50 bytes that decode to 8000x8000 RGBA: refused before anything is allocated.
+        let screen = gif((8000, 8000), (1, 1), (0, 0));
+        let (result, peak, _) = tracking::measure(|| process(&screen, Kind::Article, &SETTINGS));
+        let err = format!("{:#}", result.unwrap_err());
+        assert!(err.contains("more than the 256 MB allowed"), "{err}");
+        assert!(peak < MB, "peak {peak}");
+        // A frame far larger than its screen is refused by the decoder's own limits.
+        let frame = gif((100, 100), (60000, 60000), (1, 1));
+        let (result, _, largest) = tracking::measure(|| process(&frame, Kind::Article, &SETTINGS));
+        assert!(result.is_err());
+        assert!(largest < 64 * MB, "one allocation of {largest} bytes");
+    }
+
+    /// `image` saved as `format`.
+    fn saved(image: DynamicImage, format: ImageFormat) -> Vec<u8> {
+        let mut out = Vec::new();
+        image.write_to(&mut Cursor::new(&mut out), format).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_memory_estimate_bounds_what_converting_really_takes() {
+        let noise = |w: u32, h: u32| {
+            let mut seed = 1u32;
+            image::RgbaImage::from_fn(w, h, |x, y| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let [a, b, c, _] = seed.to_le_bytes();
+                image::Rgba([a, b, c, if (x + y) % 7 == 0 { 255 } else { c }])
+            })
+        };
+        let rgba = DynamicImage::ImageRgba8(noise(660, 450));
+        let opaque = DynamicImage::ImageRgb8(rgba.to_rgb8());
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            // Shrunk only a little: both resizing passes are nearly the size of the image.
+            ("rgba png", saved(rgba.clone(), ImageFormat::Png)),
+            ("rgb jpeg", saved(opaque.clone(), ImageFormat::Jpeg)),
+            ("rgb webp", saved(opaque.clone(), ImageFormat::WebP)),
+            ("rgba gif", saved(rgba.clone(), ImageFormat::Gif)),
+            ("rgb bmp", saved(opaque.clone(), ImageFormat::Bmp)),
+            (
+                "16-bit png",
+                saved(
+                    DynamicImage::ImageRgba16(rgba.to_rgba16()),
+                    ImageFormat::Png,
+                ),
+            ),
+            (
+                "gray png",
+                saved(DynamicImage::ImageLuma8(rgba.to_luma8()), ImageFormat::Png),
+            ),
+            (
+                "tall",
+                saved(DynamicImage::ImageRgb8(opaque.to_rgb8()), ImageFormat::Png),
+            ),
+        ];
+        let tall = DynamicImage::ImageRgb8(
+            opaque
+                .resize_exact(200, 2500, image::imageops::FilterType::Nearest)
+                .to_rgb8(),
+        );
+        let cases: Vec<(&str, Vec<u8>)> = cases
+            .into_iter()
+            .map(|(n, b)| {
+                if n == "tall" {
+                    (n, saved(tall.clone(), ImageFormat::Png))
+                } else {
+                    (n, b)
+                }
+            })
+            .collect();
+        let (narrower, gray) = (
+            Settings {
+                max_width: 640,
+                grayscale: false,
+            },
+            Settings {
+                max_width: 640,
+                grayscale: true,
+            },
+        );
+        for (name, bytes) in &cases {
+            let format = sniff(bytes).unwrap();
+            for (kind, settings) in [
+                (Kind::Article, narrower),
+                (Kind::Article, gray),
+                (Kind::Avatar, narrower),
+            ] {
+                let decoder = open(bytes, format).unwrap();
+                let (w, h) = decoder.dimensions();
+                let plan = match kind {
+                    Kind::Article => Plan::article(w, h, settings.max_width),
+                    Kind::Avatar => Plan::avatar(w, h),
+                };
+                let estimate = working_set(&*decoder, format, bytes, settings.grayscale, &plan);
+                drop(decoder);
+                let (parts, peak, _) = tracking::measure(|| process(bytes, kind, &settings));
+                parts.unwrap();
+                assert!(
+                    peak <= estimate,
+                    "{name} {kind:?} {settings:?}: peak {peak} over the estimate {estimate}"
+                );
+            }
+        }
+        // A cover larger than covers may be, so it is scaled; with alpha, so it is flattened.
+        let large = saved(DynamicImage::ImageRgba8(noise(1700, 300)), ImageFormat::Png);
+        let (part, peak, _) = tracking::measure(|| cover(&large));
+        part.unwrap();
+        let decoder = open(&large, ImageFormat::Png).unwrap();
+        let estimate = working_set(
+            &*decoder,
+            ImageFormat::Png,
+            &large,
+            false,
+            &Plan::cover(1700, 300),
+        );
+        assert!(
+            peak <= estimate,
+            "cover: peak {peak} over the estimate {estimate}"
+        );
+    }
+
+    /// A gray PNG of `width` x `height`, one colour.
+    fn gray_png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_compression(png::Compression::High);
+        let mut writer = encoder.write_header().unwrap();
+        writer
+            .write_image_data(&vec![90; width as usize * height as usize])
+            .unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn a_narrow_strip_is_scaled_to_a_page_and_slices_are_capped() {
+        // 274 bytes of PNG once made 75,000 slices of 1x1.
+        let strip = gray_png(1, 100_000);
+        let parts = process(&strip, Kind::Article, &SETTINGS).unwrap();
+        assert_eq!(parts.len(), 1);
+        assert_eq!(decoded(&parts[0]).dimensions(), (1, 1685));
+
+        // Wide enough to slice, but 1,500 pages tall: 50 slices, each taller than a page.
+        let tall = gray_png(100, 200_000);
+        let parts = process(&tall, Kind::Article, &SETTINGS).unwrap();
+        assert_eq!(parts.len(), MAX_SLICES);
+        let heights: Vec<u32> = parts.iter().map(|p| decoded(p).height()).collect();
+        assert!(heights.iter().all(|&h| h == 4000), "{heights:?}");
+        assert!(parts.iter().all(|p| decoded(p).width() == 100));
+    }
+
+    #[test]
+    fn layouts_keep_within_the_slice_and_pixel_caps() {
+        let at = |w, h, max| {
+            let plan = Plan::article(w, h, max);
+            (plan.size, plan.slice)
+        };
+        // As before the caps: kept, fitted to the width, sliced into pages.
+        assert_eq!(at(3000, 2000, 1264), ((1264, 842), 842));
+        assert_eq!(at(800, 6000, 1264), ((800, 6000), 1000));
+        assert_eq!(at(60, 100, 1264), ((60, 100), 100));
+        // A strip is never sliced: scaled to a page's height when taller.
+        assert_eq!(at(40, 4000, 758), ((10, 1010), 1010));
+        assert_eq!(at(63, 1000, 1264), ((63, 1000), 1000));
+        // Too large for the book at this width: scaled down to the pixel cap, sliced.
+        let ((w, h), slice) = at(8000, 8000, 8192);
+        assert!(u64::from(w) * u64::from(h) <= MAX_OUTPUT_PIXELS);
+        assert!(w >= 5790 && w == h && slice == h, "{w}x{h}");
+        let ((w, h), slice) = at(1264, 50_000, 1264);
+        assert!(u64::from(w) * u64::from(h) <= MAX_OUTPUT_PIXELS);
+        assert!(h.div_ceil(slice) as usize <= MAX_SLICES);
+        for (w, h, max) in [
+            (64, 65535, 64),
+            (1, 65535, 8192),
+            (65535, 1, 64),
+            (1000, 65535, 8192),
+        ] {
+            let ((nw, nh), slice) = at(w, h, max);
+            assert!(nw >= 1 && nh >= 1 && nw <= max && slice >= 1, "{w}x{h}");
+            assert!(
+                u64::from(nw) * u64::from(nh) <= MAX_OUTPUT_PIXELS,
+                "{w}x{h}"
+            );
+            assert!(nh.div_ceil(slice) as usize <= MAX_SLICES, "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn a_progressive_jpeg_counts_its_coefficients() {
+        let Some(bytes) = sample("progressive-1200x800.jpg") else {
+            return;
+        };
+        // 4:2:0 or 4:4:4, the coefficients take 3 to 6 bytes a pixel.
+        let coefficients = jpeg_coefficient_bytes(&bytes);
+        assert!((1200 * 800 * 3..=1200 * 800 * 6 + 65536).contains(&coefficients));
+        let Some(baseline) = sample("photo-3000x2000.jpg") else {
+            return;
+        };
+        assert_eq!(jpeg_coefficient_bytes(&baseline), 0);
     }
 }

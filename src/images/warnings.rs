@@ -41,6 +41,23 @@ pub(super) fn warnings(embedded: &Stored, context: &Context) -> Vec<Warning> {
              build; set one with --cache-dir or LESSONPUB_CACHE_DIR",
         ));
     }
+    let damaged = context.cache.damaged();
+    if let Some((first, why)) = damaged.first() {
+        let n = damaged.len();
+        let dir = (context.options.cache_dir.as_deref())
+            .map(|d| shown(&d.display().to_string()))
+            .unwrap_or_default();
+        let remade = if context.options.offline {
+            "what could be was converted again; a lost download shows a placeholder until a \
+             build without --offline"
+        } else {
+            "what they held was downloaded or converted again"
+        };
+        warnings.push(Warning::new(format!(
+            "{n} damaged entr{} of the image cache `{dir}` dropped (`{first}`: {why}); {remade}",
+            if n == 1 { "y" } else { "ies" },
+        )));
+    }
     let cache_error = context
         .cache_error
         .lock()

@@ -53,7 +53,7 @@ pub(super) struct Context<'a> {
     pub options: &'a ImageOptions,
     /// The canonical column folder; `Err` says why local images cannot be read.
     column: Result<PathBuf, String>,
-    cache: Cache,
+    pub cache: Cache,
     fetcher: Option<Fetcher>,
     settings: Settings,
     max_bytes: u64,
@@ -70,7 +70,11 @@ impl<'a> Context<'a> {
                 .canonicalize()
                 .map_err(|e| format!("cannot resolve the column folder: {e}")),
             fetcher: (!options.offline).then(|| Fetcher::new(limits)),
-            cache: Cache::new(options.cache_dir.as_deref(), options.cache_mode),
+            cache: Cache::new(
+                options.cache_dir.as_deref(),
+                options.cache_mode,
+                limits.max_bytes,
+            ),
             settings: Settings {
                 max_width: options.max_width,
                 grayscale: options.grayscale,
@@ -125,7 +129,7 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
                         match obtain(context, origin) {
                             Err((reason, offline)) => missing(i, reason, offline),
                             Ok((bytes, how)) => scope.spawn(move |_| {
-                                let parts = process(context, origin, &bytes);
+                                let parts = process(context, origin, &bytes, how);
                                 finish(i, how, bytes.len() as u64, parts);
                             }),
                         }
@@ -222,7 +226,7 @@ fn processed_before(context: &Context, origin: &Origin) -> Option<Vec<KindParts>
 }
 
 /// Book-ready parts of `bytes` for each use of the origin, from the cache when it has them.
-fn process(context: &Context, origin: &Origin, bytes: &[u8]) -> Vec<KindParts> {
+fn process(context: &Context, origin: &Origin, bytes: &[u8], how: How) -> Vec<KindParts> {
     origin
         .kinds
         .iter()
@@ -248,7 +252,15 @@ fn process(context: &Context, origin: &Origin, bytes: &[u8]) -> Vec<KindParts> {
             {
                 note_cache_error(context, e);
             }
-            (kind, parts.map_err(|e| format!("{e:#}")))
+            let parts = parts.map_err(|e| match how {
+                // The server may have sent it so (a body cut short without a Content-Length
+                // says nothing); it is kept like any download, but it can be asked for again.
+                How::Cached => format!(
+                    "{e:#} (the copy in the image cache was used; --refresh downloads it again)"
+                ),
+                How::Downloaded | How::Local => format!("{e:#}"),
+            });
+            (kind, parts)
         })
         .collect()
 }

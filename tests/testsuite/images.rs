@@ -437,7 +437,7 @@ fn warm_cache_rebuild_makes_no_request_and_offline_uses_the_cache() {
     assert_eq!(std::fs::read(&col.out).unwrap(), cold);
 
     // A warm rebuild goes from each URL to its processed image: it needs no original.
-    std::fs::remove_dir_all(col.cache.join("v1/originals")).unwrap();
+    std::fs::remove_dir_all(col.cache.join("v2/originals")).unwrap();
     assert_ok(&lessonpub(&col, &["--offline", "--strict"]));
     assert_eq!(std::fs::read(&col.out).unwrap(), cold);
 
@@ -522,4 +522,192 @@ fn grayscale_and_max_width_shape_the_images() {
     let (_, img) = book.image(&paths[0]);
     assert_eq!(img.dimensions(), (758, 505));
     assert_eq!(img.color(), image::ColorType::L8);
+}
+
+/// Runs the binary as `lessonpub` does, but gives up after `limit`: a build that hangs fails
+/// its test instead of hanging the suite.
+fn lessonpub_within(column: &Column, extra: &[&str], limit: Duration) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lessonpub"));
+    cmd.arg("build")
+        .arg(&column.dir)
+        .arg("-o")
+        .arg(&column.out)
+        .arg("--cache-dir")
+        .arg(&column.cache)
+        .args(extra)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("the build still ran after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    eprintln!(
+        "$ lessonpub {extra:?}\nexit: {}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Flips 64 bytes in the middle of every entry of `area` of the cache; returns how many.
+fn flip_bytes(cache: &Path, area: &str) -> usize {
+    let files = files_under(&cache.join("v2").join(area));
+    for path in &files {
+        let mut bytes = std::fs::read(path).unwrap();
+        let (middle, len) = (bytes.len() / 2, bytes.len());
+        for b in &mut bytes[middle.saturating_sub(32)..(middle + 32).min(len)] {
+            *b ^= 0x5a;
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+    files.len()
+}
+
+#[test]
+fn a_damaged_cache_entry_is_dropped_and_remade_and_never_reaches_a_book() {
+    let Some(samples) = samples() else { return };
+    let server = serve(&samples, &routes());
+    let (photo, diagram, avatar) = (
+        server.url("/photo.jpg"),
+        server.url("/diagram.png"),
+        server.url("/mmopen/132"),
+    );
+    let col = column(&[(
+        "01 | a",
+        &[("photo", &photo), ("diagram", &diagram)],
+        &[&avatar],
+    )]);
+    assert_ok(&lessonpub(&col, &[]));
+    let good = std::fs::read(&col.out).unwrap();
+    assert_eq!(server.hits(), 3);
+
+    // Flipped bytes inside every processed image: converted again from the originals, with a
+    // warning; no download, and the very same book.
+    assert_eq!(flip_bytes(&col.cache, "processed"), 3);
+    for extra in [&[][..], &["--offline"][..]] {
+        let out = lessonpub(&col, extra);
+        assert_ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("3 damaged entries of the image cache"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read(&col.out).unwrap(), good);
+        assert_eq!(server.hits(), 3);
+        flip_bytes(&col.cache, "processed");
+    }
+
+    // Damaged originals too (and processed images, so the originals are needed): downloaded
+    // again.
+    flip_bytes(&col.cache, "originals");
+    let out = lessonpub(&col, &[]);
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("6 damaged entries"));
+    assert_eq!(std::fs::read(&col.out).unwrap(), good);
+    assert_eq!(server.hits(), 6);
+
+    // A truncated original, downloaded again.
+    std::fs::remove_dir_all(col.cache.join("v2/processed")).unwrap();
+    for path in files_under(&col.cache.join("v2/originals")) {
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    assert_ok(&lessonpub(&col, &[]));
+    assert_eq!(std::fs::read(&col.out).unwrap(), good);
+    assert_eq!(server.hits(), 9);
+
+    // A FIFO in place of an entry: read by nobody, so no build waits on it.
+    let links = files_under(&col.cache.join("v2/by-url"));
+    let processed = files_under(&col.cache.join("v2/processed"));
+    for path in links.iter().chain(&processed) {
+        std::fs::remove_file(path).unwrap();
+        let made = Command::new("mkfifo").arg(path).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED: mkfifo is not available");
+            return;
+        }
+    }
+    let out = lessonpub_within(&col, &["--offline"], Duration::from_secs(60));
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    assert_eq!(std::fs::read(&col.out).unwrap(), good);
+}
+
+#[test]
+fn an_image_cut_short_by_its_server_tells_how_to_download_it_again() {
+    let Some(samples) = samples() else { return };
+    let server = serve(&samples, &routes());
+    let cut = server.url("/truncated.jpg");
+    let col = column(&[("01 | a", &[("cut", &cut)], &[])]);
+    let out = lessonpub(&col, &[]);
+    assert_ok(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("--refresh"));
+    // From the cache the next time, which says so, and how to ask the server again.
+    let out = lessonpub(&col, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("truncated") && stderr.contains("--refresh downloads it again"),
+        "{stderr}"
+    );
+    assert_eq!(server.hits(), 1);
+}
+
+/// A one-colour gray PNG of `width` x `height` (a few hundred bytes, however tall).
+fn gray_png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_compression(png::Compression::High);
+    let mut writer = encoder.write_header().unwrap();
+    writer
+        .write_image_data(&vec![90; width as usize * height as usize])
+        .unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[test]
+fn tall_narrow_images_make_a_bounded_number_of_pictures() {
+    let col = column(&[(
+        "01 | a",
+        &[("strip", "images/strip.png"), ("tower", "images/tower.png")],
+        &[],
+    )]);
+    // 274 bytes that once became 100,000 <img> (75,000 slices of 1x1 at the default width).
+    std::fs::write(col.dir.join("images/strip.png"), gray_png(1, 100_000)).unwrap();
+    std::fs::write(col.dir.join("images/tower.png"), gray_png(200, 60_000)).unwrap();
+    assert_ok(&lessonpub(&col, &["--offline"]));
+    let book = Book::open(&col.out);
+    let strip = book.images("lesson-001", "strip");
+    assert_eq!(strip.len(), 1);
+    assert_eq!(book.image(&strip[0]).1.dimensions(), (1, 1685));
+    let tower = book.images("lesson-001", "tower");
+    assert_eq!(tower.len(), 50);
+    // The slices are stored once: they are all alike.
+    assert!(book.files.len() < 20, "{}", book.files.len());
 }
