@@ -589,8 +589,12 @@ fn flip_bytes(cache: &Path, area: &str) -> usize {
 }
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn a_damaged_cache_entry_is_dropped_and_remade_and_never_reaches_a_book() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let (photo, diagram, avatar) = (
         server.url("/photo.jpg"),
@@ -659,8 +663,12 @@ fn a_damaged_cache_entry_is_dropped_and_remade_and_never_reaches_a_book() {
 }
 
 #[test]
+#[cfg_attr(
+    no_image_samples,
+    ignore = "needs ../shared/checks/images, which is missing"
+)]
 fn an_image_cut_short_by_its_server_tells_how_to_download_it_again() {
-    let Some(samples) = samples() else { return };
+    let samples = image_samples();
     let server = serve(&samples, &routes());
     let cut = server.url("/truncated.jpg");
     let col = column(&[("01 | a", &[("cut", &cut)], &[])]);
