@@ -32,8 +32,9 @@ pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
 
 /// The most memory one image may take while it is decoded and converted, as `working_set`
 /// estimates it from the header before anything large is allocated. A photo of `MAX_PIXELS`
-/// fits (3 bytes a pixel, and 1 to resize it); an image with alpha, a 16-bit PNG, a progressive
-/// JPEG or a WebP needs more per pixel, so it may have fewer pixels (30 M pixels with alpha).
+/// fits at the default width (3 bytes a pixel, and less than 1 more to resize it); an image with
+/// alpha (about 8 bytes a pixel: 32 M pixels), a 16-bit PNG, a progressive JPEG or a WebP needs
+/// more a pixel, so it may have fewer pixels.
 pub const MAX_IMAGE_MEMORY: u64 = 256 << 20;
 
 /// The most a decoder may allocate for one image besides its pixels: ICC profiles, EXIF and text
@@ -262,8 +263,8 @@ impl Plan {
 /// 1600x2560, far more than any library view shows).
 const MAX_COVER: (u32, u32) = (1600, 2560);
 
-/// The book's cover from the bytes of the user's image. A JPEG or PNG within `MAX_COVER` is kept
-/// byte for byte: the user chose it, and re-encoding could only lose. Anything else is decoded,
+/// The book's cover from the bytes of the user's image. A JPEG or PNG within `MAX_COVER` that
+/// decodes is kept byte for byte: the user chose it, and re-encoding could only lose. Anything else is decoded,
 /// scaled down to fit and saved as JPEG, on white where it was transparent. `Err` says why the
 /// bytes are not a usable image.
 pub fn cover(bytes: &[u8]) -> Result<Part> {
@@ -275,9 +276,11 @@ pub fn cover(bytes: &[u8]) -> Result<Part> {
         ImageFormat::Png if fits => Some(Format::Png),
         _ => None,
     };
-    if let Some(format) = kept {
+    if let Some(kept) = kept {
+        // Only an image that decodes is kept: a header that reads is not enough.
+        decode(bytes, format, false, Plan::cover)?;
         return Ok(Part {
-            format,
+            format: kept,
             bytes: bytes.to_vec(),
         });
     }
@@ -463,10 +466,21 @@ fn working_set(
         let pass = area((crop_w, out_h)).max(area((out_w, crop_h)));
         cropped + pass * bpp + out
     };
-    // Encoding a slice: its copy, a PNG and a JPEG of it or a palette and its indices; the
-    // parts made so far are no larger than the image.
+    // Encoding: a JPEG's output for a photo; else a PNG (its filtered rows, then compressed)
+    // and a JPEG of it, or an RGBA copy, a palette's indices and its PNG. A slice is copied out
+    // first, and the parts made so far are no larger than the image.
     let slice = u64::from(plan.slice) * u64::from(out_w);
-    let encoding = 2 * out + slice * (3 * bpp + 2);
+    let encoder = if format == ImageFormat::Jpeg {
+        bpp
+    } else {
+        3 * bpp + 2
+    };
+    let sliced = if plan.slice < out_h {
+        out + slice * bpp
+    } else {
+        0
+    };
+    let encoding = out + sliced + slice * encoder;
     let largest = [
         decoding,
         normalizing,
@@ -1168,6 +1182,12 @@ mod tests {
             let text = format!("{:#}", cover(&bytes).unwrap_err());
             assert!(text.contains(reason), "{name}: {text}");
         }
+        // Small enough to be kept as it is, were it whole.
+        let Some(avatar) = sample("avatar-96.jpg") else {
+            return;
+        };
+        let text = format!("{:#}", cover(&avatar[..avatar.len() / 2]).unwrap_err());
+        assert!(text.contains("truncated"), "{text}");
     }
 
     /// What the current thread allocates: bytes live now and at most, and the largest single
@@ -1337,44 +1357,23 @@ mod tests {
         };
         let rgba = DynamicImage::ImageRgba8(noise(660, 450));
         let opaque = DynamicImage::ImageRgb8(rgba.to_rgb8());
-        let cases: Vec<(&str, Vec<u8>)> = vec![
+        // Sliced into pages.
+        let tall = DynamicImage::ImageRgba8(noise(200, 2500)).to_rgb8();
+        let cases = [
             // Shrunk only a little: both resizing passes are nearly the size of the image.
             ("rgba png", saved(rgba.clone(), ImageFormat::Png)),
             ("rgb jpeg", saved(opaque.clone(), ImageFormat::Jpeg)),
             ("rgb webp", saved(opaque.clone(), ImageFormat::WebP)),
             ("rgba gif", saved(rgba.clone(), ImageFormat::Gif)),
-            ("rgb bmp", saved(opaque.clone(), ImageFormat::Bmp)),
+            ("rgb bmp", saved(opaque, ImageFormat::Bmp)),
             (
                 "16-bit png",
-                saved(
-                    DynamicImage::ImageRgba16(rgba.to_rgba16()),
-                    ImageFormat::Png,
-                ),
+                saved(rgba.to_rgba16().into(), ImageFormat::Png),
             ),
-            (
-                "gray png",
-                saved(DynamicImage::ImageLuma8(rgba.to_luma8()), ImageFormat::Png),
-            ),
-            (
-                "tall",
-                saved(DynamicImage::ImageRgb8(opaque.to_rgb8()), ImageFormat::Png),
-            ),
+            ("gray png", saved(rgba.to_luma8().into(), ImageFormat::Png)),
+            ("tall png", saved(tall.clone().into(), ImageFormat::Png)),
+            ("tall jpeg", saved(tall.into(), ImageFormat::Jpeg)),
         ];
-        let tall = DynamicImage::ImageRgb8(
-            opaque
-                .resize_exact(200, 2500, image::imageops::FilterType::Nearest)
-                .to_rgb8(),
-        );
-        let cases: Vec<(&str, Vec<u8>)> = cases
-            .into_iter()
-            .map(|(n, b)| {
-                if n == "tall" {
-                    (n, saved(tall.clone(), ImageFormat::Png))
-                } else {
-                    (n, b)
-                }
-            })
-            .collect();
         let (narrower, gray) = (
             Settings {
                 max_width: 640,

@@ -719,3 +719,26 @@ fn tall_narrow_images_make_a_bounded_number_of_pictures() {
     // The slices are stored once: they are all alike.
     assert!(book.files.len() < 20, "{}", book.files.len());
 }
+
+/// What the `process_image` fuzz target asserts.
+#[path = "../../fuzz/fuzz_targets/image_checks.rs"]
+mod image_checks;
+
+#[test]
+fn the_image_fuzz_targets_inputs_are_replayed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut replayed = 0;
+    for kind in ["regressions", "corpus"] {
+        let Ok(entries) = std::fs::read_dir(root.join(kind).join("process_image")) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let result = std::panic::catch_unwind(|| image_checks::image(&data));
+            assert!(result.is_ok(), "process_image fails on {}", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0, "the seed corpus is part of the repository");
+}
