@@ -21,6 +21,7 @@ pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod spool;
 pub mod text;
 pub mod validate;
 pub mod xhtml;

@@ -281,7 +281,7 @@ fn write_zip<W: Write + Seek>(
     // Images are compressed already; deflating them again costs time and saves nothing.
     for asset in std::iter::once(p.cover).chain(&p.book.images) {
         zip.start_file(format!("{ROOT}/{}", asset.book_path), stored)?;
-        zip.write_all(&asset.bytes)?;
+        asset.bytes.copy_to(&mut zip)?;
     }
     zip.finish()?.flush()?;
     Ok(())
@@ -505,7 +505,7 @@ mod tests {
         Asset {
             book_path: "images/cover.png".into(),
             media_type: "image/png",
-            bytes: vec![1, 2, 3],
+            bytes: vec![1, 2, 3].into(),
         }
     }
 

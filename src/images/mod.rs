@@ -109,7 +109,7 @@ pub fn embed(book: &mut Book, column: &Path, options: &ImageOptions) -> Embedded
     let mut uses = plan::uses(book);
     let (origins, of_use) = plan::origins(&uses);
     let context = work::Context::new(column, options);
-    let files = store::Files::default();
+    let files = store::Files::new();
     let outcomes = work::run(&context, &origins, &files);
     let stored = store::store(&origins, outcomes, files, &mut uses, &of_use);
     drop(uses);

@@ -7,8 +7,8 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -87,9 +87,9 @@ impl<'a> Context<'a> {
 
 /// Gets and processes every origin: `jobs` threads get the bytes (downloads overlap), and each
 /// image is then decoded and encoded on the rayon pool, so every core works while downloads
-/// wait on the network. Only encoded bytes are kept; each decoded image lives in one task.
-/// Gets and processes every origin; each part made is stored in `files` as soon as it is made,
-/// so an image shared by many sources is held once, however long the others take.
+/// wait on the network. Downloads stay at most `waiting_limit` originals ahead of the workers,
+/// so memory does not grow with the column; each decoded image lives in one task, and each part
+/// made is stored in `files` as soon as it is made.
 pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<Outcome> {
     if !origins.is_empty()
         && let Err(e) = context.cache.tag()
@@ -100,6 +100,8 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
     let progress = progress_bar(context.options, origins.len());
     let next = AtomicUsize::new(0);
     let jobs = context.options.jobs.clamp(1, origins.len().max(1));
+    let waiting = Gate::new(waiting_limit());
+    let waiting = &waiting;
     let (results_ref, progress_ref) = (&results, &progress);
     let finish = move |i: usize, how: How, size: u64, parts: Vec<KindParts>| {
         let files = (parts.into_iter())
@@ -126,11 +128,14 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
                             finish(i, How::Cached, 0, parts);
                             continue;
                         }
+                        let ticket = waiting.enter();
                         match obtain(context, origin) {
                             Err((reason, offline)) => missing(i, reason, offline),
                             Ok((bytes, how)) => scope.spawn(move |_| {
                                 let parts = process(context, origin, &bytes, how);
                                 finish(i, how, bytes.len() as u64, parts);
+                                drop(bytes);
+                                drop(ticket);
                             }),
                         }
                     }
@@ -147,6 +152,49 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
                 .expect("every origin gets an outcome before the scopes end")
         })
         .collect()
+}
+
+/// How many originals may be had but not yet processed: enough that every worker finds the next
+/// one waiting while downloads continue, few enough that memory stays flat (linux-perf's
+/// downloads otherwise ran 785 originals ahead of two workers).
+fn waiting_limit() -> usize {
+    2 * rayon::current_num_threads() + 2
+}
+
+/// A counting gate: at most `limit` holders of a `Ticket` at once; `enter` waits for a place.
+struct Gate {
+    inside: Mutex<usize>,
+    left: Condvar,
+    limit: usize,
+}
+
+struct Ticket<'a>(&'a Gate);
+
+impl Gate {
+    fn new(limit: usize) -> Self {
+        Gate {
+            inside: Mutex::new(0),
+            left: Condvar::new(),
+            limit: limit.max(1),
+        }
+    }
+
+    fn enter(&self) -> Ticket<'_> {
+        let mut inside = self.inside.lock().unwrap_or_else(|e| e.into_inner());
+        while *inside >= self.limit {
+            inside = self.left.wait(inside).unwrap_or_else(|e| e.into_inner());
+        }
+        *inside += 1;
+        Ticket(self)
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        let mut inside = self.0.inside.lock().unwrap_or_else(|e| e.into_inner());
+        *inside -= 1;
+        self.0.left.notify_one();
+    }
 }
 
 fn progress_bar(options: &ImageOptions, len: usize) -> ProgressBar {
