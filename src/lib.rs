@@ -109,7 +109,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     {
         let more = match images.failures.len() {
             1 => String::new(),
-            n => format!(", and {} more images failed", n - 1),
+            n => format!(", and {} failed", diagnostics::count(n - 1, "more image")),
         };
         bail!(
             "{}{more} (--strict makes a failed image an error; nothing was written)",
@@ -133,8 +133,8 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
                 .map(|f| format!("\n  {f}"))
                 .collect();
             bail!(
-                "EPUBCheck found {} errors in the book, so it was not written:{}",
-                report.fatal + report.errors,
+                "EPUBCheck found {} in the book, so it was not written:{}",
+                diagnostics::count(report.fatal + report.errors, "error"),
                 findings.concat()
             );
         }

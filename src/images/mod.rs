@@ -55,8 +55,14 @@ pub struct ImageStats {
     pub from_cache: usize,
     /// Local files and `data:` URLs.
     pub local: usize,
-    /// Sources replaced by a placeholder.
+    /// Sources replaced by a placeholder: `unconverted + not_cached` and those that could not be
+    /// had at all.
     pub failed: usize,
+    /// Sources had (downloaded, from the cache or local) that failed to convert, so that
+    /// `downloaded + from_cache + local` = converted + `unconverted`.
+    pub unconverted: usize,
+    /// Remote sources an `--offline` build did not find in the cache (not failures of theirs).
+    pub not_cached: usize,
     /// Image files stored in the book (placeholders included), and their size.
     pub files: usize,
     pub file_bytes: u64,
@@ -67,6 +73,8 @@ pub struct ImageStats {
 pub struct Failure {
     /// The source as written in the lesson.
     pub src: String,
+    /// What it was for (the first use, when it serves as both).
+    pub kind: Kind,
     /// The lesson files that use it, in reading order.
     pub lessons: Vec<PathBuf>,
     pub reason: String,
@@ -78,8 +86,10 @@ impl Failure {
     pub fn warning(&self) -> Warning {
         let others = match self.lessons.len() {
             0 | 1 => String::new(),
-            2 => " (also used in 1 other lesson)".to_owned(),
-            n => format!(" (also used in {} other lessons)", n - 1),
+            n => format!(
+                " (also used in {})",
+                crate::diagnostics::count(n - 1, "other lesson")
+            ),
         };
         let message = format!(
             "image `{}`{others}: {}; shown as a placeholder",

@@ -90,15 +90,17 @@ pub(super) fn store(
     let mut made: Vec<HashMap<Kind, Vec<String>>> = Vec::with_capacity(origins.len());
     for (origin, outcome) in origins.iter().zip(outcomes) {
         let mut paths = HashMap::new();
-        let failure = |reason: String, offline: bool| Failure {
+        let failure = |kind: Option<Kind>, reason: String, offline: bool| Failure {
             src: origin.src.clone(),
+            kind: kind.or(origin.kinds.first().copied()).unwrap_or(Kind::Article),
             lessons: origin.lessons.clone(),
             reason,
             offline,
         };
         match outcome {
             Outcome::Missing { reason, offline } => {
-                stored.failures.push(failure(reason, offline));
+                stored.stats.not_cached += usize::from(offline);
+                stored.failures.push(failure(None, reason, offline));
             }
             Outcome::Got {
                 how,
@@ -125,11 +127,12 @@ pub(super) fn store(
                             }
                             paths.insert(kind, names);
                         }
-                        Err(why) => reason = Some(why),
+                        Err(why) => reason = Some((kind, why)),
                     }
                 }
-                if let Some(reason) = reason {
-                    stored.failures.push(failure(reason, false));
+                if let Some((kind, reason)) = reason {
+                    stored.stats.unconverted += 1;
+                    stored.failures.push(failure(Some(kind), reason, false));
                 }
             }
         }
