@@ -7,6 +7,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::config::{BuildConfig, BuildPlan, Output};
+use crate::progress::Board;
 use crate::report::Report;
 
 /// What became of one column.
@@ -31,11 +32,20 @@ pub fn build_all(plan: &BuildPlan) -> Vec<Outcome> {
             )
         })
         .collect();
+    let wanted = configs
+        .iter()
+        .any(|(_, c)| c.as_ref().is_ok_and(|c| c.images.progress));
+    let board = Board::new(wanted);
+    let batch = configs.len() > 1;
     configs
         .into_par_iter()
-        .map(|(column, config)| Outcome {
-            result: config.and_then(|c| crate::build(&c)),
-            column,
+        .map(|(column, config)| {
+            let mut line = board.column(batch.then(|| {
+                crate::diagnostics::for_terminal(&column.display().to_string()).into_owned()
+            }));
+            let result = config.and_then(|c| crate::build(&c, &mut line));
+            line.finish();
+            Outcome { result, column }
         })
         .collect()
 }
@@ -90,7 +100,12 @@ mod tests {
         std::fs::create_dir(&a).unwrap();
         let b = dir.path().join("b");
         std::fs::create_dir(&b).unwrap();
-        let mut inputs = vec![a.clone(), b.clone(), a.join("."), PathBuf::from(format!("{}/", a.display()))];
+        let mut inputs = vec![
+            a.clone(),
+            b.clone(),
+            a.join("."),
+            PathBuf::from(format!("{}/", a.display())),
+        ];
         #[cfg(unix)]
         {
             let link = dir.path().join("link");

@@ -303,8 +303,13 @@ pub fn settings_keys() -> &'static [&'static str] {
     struct Fields(Option<&'static [&'static str]>);
     impl<'de> Deserializer<'de> for &mut Fields {
         type Error = serde::de::value::Error;
-        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(serde::de::Error::custom("only a struct's fields are asked for"))
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom(
+                "only a struct's fields are asked for",
+            ))
         }
         fn deserialize_struct<V: serde::de::Visitor<'de>>(
             self,
@@ -432,7 +437,14 @@ mod tests {
     #[test]
     fn settings_keys_are_the_fields_of_the_settings_file() {
         let keys = settings_keys();
-        for key in ["title", "language", "lang", "max-width", "grayscale", "with-reply"] {
+        for key in [
+            "title",
+            "language",
+            "lang",
+            "max-width",
+            "grayscale",
+            "with-reply",
+        ] {
             assert!(keys.contains(&key), "{key} missing from {keys:?}");
         }
         // Each key is one the file takes; a wrong list would fail here.

@@ -57,11 +57,9 @@ pub fn count<N: Copy + fmt::Display + TryInto<u64>>(n: N, noun: &str) -> String 
 
 /// The English plural of a regular noun.
 pub fn plural(noun: &str) -> String {
-    let consonant_y = noun.strip_suffix('y').filter(|stem| {
-        stem.chars()
-            .last()
-            .is_some_and(|c| !"aeiou".contains(c))
-    });
+    let consonant_y = noun
+        .strip_suffix('y')
+        .filter(|stem| stem.chars().last().is_some_and(|c| !"aeiou".contains(c)));
     if let Some(stem) = consonant_y {
         format!("{stem}ies")
     } else if ["s", "x", "ch", "sh"].iter().any(|end| noun.ends_with(end)) {

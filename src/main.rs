@@ -183,7 +183,11 @@ fn build(args: &BuildArgs) -> ExitCode {
                     }
                 }
                 if args.verbose {
-                    eprintln!("  {tag}{}, {}", report.layout, count(report.lessons, "lesson"));
+                    eprintln!(
+                        "  {tag}{}, {}",
+                        report.layout,
+                        count(report.lessons, "lesson")
+                    );
                     for (stage, took) in &report.timings {
                         eprintln!("  {tag}{stage:<26} {:>8.1} ms", took.as_secs_f64() * 1e3);
                     }

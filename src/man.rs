@@ -136,9 +136,9 @@ fn settings_section(roff: &mut Roff, top: &clap::Command) {
         roff.control("TP", []);
         roff.text([bold(*key)]);
         // Each key is the flag of the same name (`lang` and `language` both are `--lang`).
-        let flag = build.get_arguments().find(|a| {
-            a.get_long() == Some(key) || a.get_id().as_str() == key.replace('-', "_")
-        });
+        let flag = build
+            .get_arguments()
+            .find(|a| a.get_long() == Some(key) || a.get_id().as_str() == key.replace('-', "_"));
         match flag.and_then(|f| Some((f.get_long()?, f.get_help()?))) {
             Some((long, help)) => roff.text([roman(format!("As --{long}: {help}"))]),
             None => roff.text([roman("See lessonpub build --help.")]),

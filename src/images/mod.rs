@@ -35,6 +35,7 @@ pub(crate) use source::percent_decode;
 use crate::config::ImageOptions;
 use crate::diagnostics::Warning;
 use crate::model::Book;
+use crate::progress::Progress;
 
 /// What the image is for; it decides how the image is processed and which placeholder stands in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,11 +116,23 @@ pub struct Embedded {
 
 /// Embeds the images of `book`, whose lessons come from the `column` folder: every image
 /// reference gets the files the book stores it in, and `book.images` holds those files.
-pub fn embed(book: &mut Book, column: &Path, options: &ImageOptions) -> Embedded {
+/// `progress` counts each image made for each of its uses.
+pub fn embed(
+    book: &mut Book,
+    column: &Path,
+    options: &ImageOptions,
+    progress: &mut Progress,
+) -> Embedded {
     let mut uses = plan::uses(book);
     let (origins, of_use) = plan::origins(&uses);
+    progress.images(origins.iter().map(|o| o.kinds.len()).sum());
+    // The stage's line is `progress`; the workers' own bar would be a second one.
+    let options = &ImageOptions {
+        progress: false,
+        ..options.clone()
+    };
     let context = work::Context::new(column, options);
-    let files = store::Files::default();
+    let files = store::Files::new(progress.clone());
     let outcomes = work::run(&context, &origins, &files);
     let stored = store::store(&origins, outcomes, files, &mut uses, &of_use);
     drop(uses);
@@ -198,7 +211,7 @@ mod tests {
             cache_mode: CacheMode::Off,
             ..Default::default()
         };
-        let embedded = embed(&mut b, Path::new("."), &options);
+        let embedded = embed(&mut b, Path::new("."), &options, &mut Progress::hidden());
         assert_eq!(embedded.stats.failed, 4);
         let article = vec!["images/placeholder.png".to_owned()];
         let avatar = vec!["images/avatar.png".to_owned()];
@@ -233,7 +246,7 @@ mod tests {
             cache_mode: CacheMode::Off,
             ..Default::default()
         };
-        let embedded = embed(&mut b, dir.path(), &options);
+        let embedded = embed(&mut b, dir.path(), &options, &mut Progress::hidden());
         assert!(embedded.warnings.is_empty(), "{:?}", embedded.warnings);
         assert_eq!(b.images.len(), 1);
         let files = stored(&b, 0);

@@ -11,15 +11,23 @@ use super::plan::{Origin, Use};
 use super::work::{How, Outcome};
 use super::{Failure, ImageStats, Kind, cache, placeholder};
 use crate::model::Asset;
+use crate::progress::Progress;
 
 /// Book-ready files by name, each held once however many sources share it. Filled from every
-/// worker as parts are made.
-#[derive(Debug, Default)]
-pub(super) struct Files(Mutex<HashMap<String, Asset>>);
+/// worker as parts are made, and each image made moves the build's progress line on.
+#[derive(Debug)]
+pub(super) struct Files(Mutex<HashMap<String, Asset>>, Progress);
 
 impl Files {
-    /// Stores `parts`, each once under a name made from its content, and returns their names.
+    pub fn new(progress: Progress) -> Self {
+        Files(Mutex::default(), progress)
+    }
+
+    /// Stores `parts` (one image made for one use), each once under a name made from its
+    /// content, and returns their names.
     pub fn add_all(&self, parts: Vec<Part>) -> Vec<String> {
+        self.1
+            .image_done(parts.iter().map(|p| p.bytes.len() as u64).sum());
         parts.into_iter().map(|part| self.add(part)).collect()
     }
 
@@ -92,7 +100,9 @@ pub(super) fn store(
         let mut paths = HashMap::new();
         let failure = |kind: Option<Kind>, reason: String, offline: bool| Failure {
             src: origin.src.clone(),
-            kind: kind.or(origin.kinds.first().copied()).unwrap_or(Kind::Article),
+            kind: kind
+                .or(origin.kinds.first().copied())
+                .unwrap_or(Kind::Article),
             lessons: origin.lessons.clone(),
             reason,
             offline,

@@ -101,7 +101,8 @@ pub(super) fn warnings(embedded: &Stored, context: &Context) -> Vec<Warning> {
 fn by_cause<'f>(failures: &[&'f Failure]) -> Vec<Vec<&'f Failure>> {
     let mut groups: Vec<Vec<&Failure>> = Vec::new();
     for failure in failures {
-        let same = |g: &&mut Vec<&Failure>| g[0].kind == failure.kind && g[0].reason == failure.reason;
+        let same =
+            |g: &&mut Vec<&Failure>| g[0].kind == failure.kind && g[0].reason == failure.reason;
         match groups.iter_mut().find(same) {
             Some(group) => group.push(failure),
             None => groups.push(vec![failure]),
