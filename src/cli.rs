@@ -22,8 +22,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// When to colour messages: auto (when stderr is a terminal and NO_COLOR is not set),
-    /// always, never
+    /// When to colour messages; auto: when stderr is a terminal and NO_COLOR is unset
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
 }
@@ -48,7 +47,7 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the man page (roff): every command, option, setting, environment variable and file
+    /// Print the man page (roff): commands, options, settings, environment, files
     #[command(after_long_help = "Example:\n  lessonpub man > ~/.local/share/man/man1/lessonpub.1")]
     Man,
 }
@@ -301,14 +300,15 @@ pub struct BuildArgs {
 
     /// Print only errors
     ///
-    /// Warnings, the image summary, the progress bar and the result line are left out. e.g. `-q`
-    /// in cron jobs.
+    /// Warnings, notes, the image summary, the progress lines and the result line are left out.
+    /// e.g. `-q` in cron jobs.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Also print how long each stage of the build took
     ///
-    /// Also lists every image an --offline build could not find in the cache. e.g. `-v`.
+    /// Also lists each image of a group of failed images (`3 avatars: HTTP 404`), and every
+    /// image an --offline build could not find in the cache. e.g. `-v`.
     #[arg(short, long)]
     pub verbose: bool,
 }

@@ -45,7 +45,7 @@ fn own_messages_are_coloured_by_the_same_rule_as_clap() {
         };
         let always = with(&["--color", "always"], &[]);
         assert!(
-            always.contains(&format!("{ESC}")) && always.contains("\u{1b}[0m"),
+            always.contains(ESC) && always.contains("\u{1b}[0m"),
             "{args:?}: no colour with --color always:\n{always}"
         );
         // A pipe is no terminal; NO_COLOR and --color never win over CLICOLOR_FORCE.
