@@ -121,7 +121,13 @@ fn build(args: &BuildArgs) -> ExitCode {
         }
         match tempfile::tempdir() {
             Ok(dir) => {
-                flags.output = Some(dir.path().join("book.epub"));
+                let book = dir.path().join("book.epub");
+                // Ctrl-C runs no destructor: the finished book must not be left in /tmp.
+                let _ = lessonpub::interrupt::create_guarded(
+                    || Ok::<_, std::io::Error>(book.clone()),
+                    |book| book,
+                );
+                flags.output = Some(book);
                 Some(dir)
             }
             Err(err) => {
