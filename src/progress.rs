@@ -59,9 +59,9 @@ impl Progress {
     /// `stage` has begun.
     pub fn stage(&mut self, stage: &'static str) {
         self.started = Instant::now();
-        self.line.set_message(stage);
+        // The stage is in the template, so one call changes the whole line.
         self.line.set_style(
-            ProgressStyle::with_template("{prefix}{msg} {spinner} {elapsed}")
+            ProgressStyle::with_template(&format!("{{prefix}}{stage} {{spinner}} {{elapsed}}"))
                 .expect("the stage template is valid"),
         );
         self.line.enable_steady_tick(Duration::from_millis(120));
@@ -71,7 +71,6 @@ impl Progress {
     pub fn images(&mut self, images: usize) {
         self.started = Instant::now();
         self.line.disable_steady_tick();
-        self.line.set_message("");
         self.line.set_style(
             ProgressStyle::with_template("{prefix}images {bar:30} {pos}/{len} {msg} (ETA {eta})")
                 .expect("the image template is valid"),

@@ -323,3 +323,104 @@ fn a_folder_given_twice_is_built_once() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("wrote `books/"), "{stdout}");
 }
+
+/// A terminal for a child's stdout: the other end of a new pseudo-terminal, and its own end,
+/// which must stay open while the child runs.
+#[cfg(unix)]
+fn terminal() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain libc calls on a descriptor this function owns; `ptsname` is read at once,
+    // before any other call could reuse its buffer.
+    unsafe {
+        let own = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(
+            own >= 0,
+            "posix_openpt: {}",
+            std::io::Error::last_os_error()
+        );
+        assert_eq!(libc::grantpt(own), 0);
+        assert_eq!(libc::unlockpt(own), 0);
+        let name = std::ffi::CStr::from_ptr(libc::ptsname(own))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let other = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name)
+            .unwrap();
+        (other, std::fs::File::from_raw_fd(own))
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn dash_o_dash_is_refused_on_a_terminal_and_its_hint_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = fixture("html-column");
+    let (tty, _own) = terminal();
+    let out = Command::new(BIN)
+        .args(["build".as_ref(), column.as_os_str()])
+        .args(["-o", "-", "--offline", "--no-cache"])
+        .current_dir(tmp.path())
+        .stdout(Stdio::from(tty))
+        .output()
+        .unwrap();
+    let err = assert_failure(&out, "-o - on a terminal");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("redirect it (`-o - > book.epub`)"), "{err}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    // The hint: stdout redirected to a file.
+    let book = tmp.path().join("book.epub");
+    let out = Command::new(BIN)
+        .args(["build".as_ref(), column.as_os_str()])
+        .args(["-o", "-", "--offline", "--no-cache"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdout(Stdio::from(std::fs::File::create(&book).unwrap()))
+        .output()
+        .unwrap();
+    assert_success(&out, "-o - > book.epub");
+    Book::open(&book);
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_each_stage_gets_a_line() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let column = fixture("html-column");
+    let (tty, mut own) = terminal();
+    let mut child = Command::new(BIN)
+        .args(["build".as_ref(), column.as_os_str()])
+        .args(["-o", "b.epub", "--offline", "--no-cache"])
+        .current_dir(tmp.path())
+        .stderr(Stdio::from(tty))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read as it is written (a full terminal would block the build); the read ends with an
+    // error once the child, the last holder of the other end, has gone.
+    let reader = std::thread::spawn(move || {
+        let mut drawn = Vec::new();
+        let mut buf = [0; 4096];
+        while let Ok(n) = own.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            drawn.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&drawn).into_owned()
+    });
+    assert!(child.wait().unwrap().success());
+    let drawn = reader.join().unwrap();
+    for line in [
+        "discover  8 lesson files (",
+        "parse     8 lessons, 4 comments (",
+        "cover     drawn (",
+        "images    3 sources, 2 files in the book (",
+        "package   8 chapters (",
+    ] {
+        assert!(drawn.contains(line), "no `{line}` in:\n{drawn}");
+    }
+    assert!(drawn.contains("images "), "no image bar:\n{drawn}");
+}
