@@ -1,5 +1,5 @@
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 mod cli;
@@ -108,34 +108,11 @@ fn build(args: &BuildArgs) -> ExitCode {
         }
     }
     flags.inputs = inputs;
-    // `-o -`: the book is built into a temporary folder and copied to stdout only once it is
-    // complete, so a failed build writes nothing there at all.
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let staging = if to_stdout {
-        if std::io::stdout().is_terminal() {
-            error(
-                "`-o -` writes the book to stdout, which is a terminal; redirect it \
-                 (`-o - > book.epub`) or name a file with `-o FILE`",
-            );
-            return ExitCode::from(2);
-        }
-        match tempfile::tempdir() {
-            Ok(dir) => {
-                let book = dir.path().join("book.epub");
-                // Ctrl-C runs no destructor: the finished book must not be left in /tmp.
-                let _ = lessonpub::interrupt::create_guarded(
-                    || Ok::<_, std::io::Error>(book.clone()),
-                    |book| book,
-                );
-                flags.output = Some(book);
-                Some(dir)
-            }
-            Err(err) => {
-                error(&format!(
-                    "cannot make a temporary folder for the book (`-o -` builds it there): {err}"
-                ));
-                return ExitCode::FAILURE;
-            }
+        match build_for_stdout(&mut flags) {
+            Ok(dir) => Some(dir),
+            Err(code) => return code,
         }
     } else {
         None
@@ -233,8 +210,33 @@ fn build(args: &BuildArgs) -> ExitCode {
     }
 }
 
+/// `-o -`: points `flags` at a book in a new temporary folder, which is copied to stdout only
+/// once it is complete, so a failed build writes nothing there at all. Refused when stdout is a
+/// terminal, which a book would fill with binary.
+fn build_for_stdout(flags: &mut Flags) -> Result<tempfile::TempDir, ExitCode> {
+    if std::io::stdout().is_terminal() {
+        error(
+            "`-o -` writes the book to stdout, which is a terminal; redirect it \
+             (`-o - > book.epub`) or name a file with `-o FILE`",
+        );
+        return Err(ExitCode::from(2));
+    }
+    let dir = tempfile::tempdir().map_err(|err| {
+        error(&format!(
+            "cannot make a temporary folder for the book (`-o -` builds it there): {err}"
+        ));
+        ExitCode::FAILURE
+    })?;
+    let book = dir.path().join("book.epub");
+    // Ctrl-C runs no destructor: the finished book must not be left in the temporary folder.
+    let _ =
+        lessonpub::interrupt::create_guarded(|| Ok::<_, std::io::Error>(book.clone()), |book| book);
+    flags.output = Some(book);
+    Ok(dir)
+}
+
 /// Copies the finished book to stdout in one go.
-fn copy_to_stdout(book: &PathBuf) -> std::io::Result<()> {
+fn copy_to_stdout(book: &Path) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     std::io::copy(&mut std::fs::File::open(book)?, &mut out)?;
     out.flush()

@@ -13,8 +13,8 @@
 //!    its name written into every reference to it.
 //!
 //! An image that cannot be had is replaced by a placeholder, embedded only when used, so no
-//! chapter ever refers to anything remote. This stage never prints, except for the progress bar;
-//! `warnings` says what went wrong.
+//! chapter ever refers to anything remote. This stage never prints; it moves the build's progress
+//! line on as images are made (`store::Files`), and `warnings` says what went wrong.
 
 mod cache;
 pub mod convert;
