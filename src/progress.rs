@@ -64,7 +64,9 @@ impl Progress {
             ProgressStyle::with_template(&format!("{{prefix}}{stage} {{spinner}} {{elapsed}}"))
                 .expect("the stage template is valid"),
         );
-        self.line.enable_steady_tick(Duration::from_millis(120));
+        if !self.line.is_hidden() {
+            self.line.enable_steady_tick(Duration::from_millis(120));
+        }
     }
 
     /// The image stage has begun, with `images` to get and make.
