@@ -11,27 +11,34 @@ use super::plan::{Origin, Use};
 use super::work::{How, Outcome};
 use super::{Failure, ImageStats, Kind, cache, placeholder};
 use crate::model::{Asset, Bytes};
+use crate::progress::Progress;
 use crate::spool::Spool;
 
 /// Book-ready files by name, each held once however many sources share it, the bytes on disk
-/// (`Spool`) until the book is zipped. Filled from every worker as parts are made.
+/// (`Spool`) until the book is zipped. Filled from every worker as parts are made, and each
+/// image made moves the build's progress line on.
 #[derive(Debug)]
 pub(super) struct Files {
     named: Mutex<HashMap<String, Asset>>,
     /// `None` when no temporary file could be made: then the bytes stay in memory.
     spool: Option<Spool>,
+    progress: Progress,
 }
 
 impl Files {
-    pub fn new() -> Self {
+    pub fn new(progress: Progress) -> Self {
         Files {
             named: Mutex::default(),
             spool: Spool::new().ok(),
+            progress,
         }
     }
 
-    /// Stores `parts`, each once under a name made from its content, and returns their names.
+    /// Stores `parts` (one image made for one use), each once under a name made from its
+    /// content, and returns their names.
     pub fn add_all(&self, parts: Vec<Part>) -> Vec<String> {
+        self.progress
+            .image_done(parts.iter().map(|p| p.bytes.len() as u64).sum());
         parts.into_iter().map(|part| self.add(part)).collect()
     }
 
@@ -105,15 +112,19 @@ pub(super) fn store(
     let mut made: Vec<HashMap<Kind, Vec<String>>> = Vec::with_capacity(origins.len());
     for (origin, outcome) in origins.iter().zip(outcomes) {
         let mut paths = HashMap::new();
-        let failure = |reason: String, offline: bool| Failure {
+        let failure = |kind: Option<Kind>, reason: String, offline: bool| Failure {
             src: origin.src.clone(),
+            kind: kind
+                .or(origin.kinds.first().copied())
+                .unwrap_or(Kind::Article),
             lessons: origin.lessons.clone(),
             reason,
             offline,
         };
         match outcome {
             Outcome::Missing { reason, offline } => {
-                stored.failures.push(failure(reason, offline));
+                stored.stats.not_cached += usize::from(offline);
+                stored.failures.push(failure(None, reason, offline));
             }
             Outcome::Got {
                 how,
@@ -140,11 +151,12 @@ pub(super) fn store(
                             }
                             paths.insert(kind, names);
                         }
-                        Err(why) => reason = Some(why),
+                        Err(why) => reason = Some((kind, why)),
                     }
                 }
-                if let Some(reason) = reason {
-                    stored.failures.push(failure(reason, false));
+                if let Some((kind, reason)) = reason {
+                    stored.stats.unconverted += 1;
+                    stored.failures.push(failure(Some(kind), reason, false));
                 }
             }
         }

@@ -5,12 +5,9 @@
 //! cache is asked first at every step: for what a previous build made of a URL, then for the
 //! original bytes, then for what was made of those bytes.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::cache::{Cache, ProcessedKey};
 use super::convert::{self, Part, Settings};
@@ -97,24 +94,21 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
         note_cache_error(context, e);
     }
     let results: Vec<Mutex<Option<Outcome>>> = origins.iter().map(|_| Mutex::new(None)).collect();
-    let progress = progress_bar(context.options, origins.len());
     let next = AtomicUsize::new(0);
     let jobs = context.options.jobs.clamp(1, origins.len().max(1));
     let waiting = Gate::new(waiting_limit());
     let waiting = &waiting;
-    let (results_ref, progress_ref) = (&results, &progress);
+    let results_ref = &results;
     let finish = move |i: usize, how: How, size: u64, parts: Vec<KindParts>| {
         let files = (parts.into_iter())
             .map(|(kind, made)| (kind, made.map(|parts| files.add_all(parts))))
             .collect();
         let outcome = Outcome::Got { how, size, files };
         *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
-        progress_ref.inc(1);
     };
     let missing = move |i: usize, reason: String, offline: bool| {
         *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) =
             Some(Outcome::Missing { reason, offline });
-        progress_ref.inc(1);
     };
     let (finish, missing) = (&finish, &missing);
     rayon::in_place_scope(|scope| {
@@ -143,7 +137,6 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
             }
         });
     });
-    progress.finish_and_clear();
     results
         .into_iter()
         .map(|slot| {
@@ -195,18 +188,6 @@ impl Drop for Ticket<'_> {
         *inside -= 1;
         self.0.left.notify_one();
     }
-}
-
-fn progress_bar(options: &ImageOptions, len: usize) -> ProgressBar {
-    if !options.progress || len == 0 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("images {bar:30} {pos}/{len} ({elapsed})")
-            .expect("the progress template is valid"),
-    );
-    bar
 }
 
 /// The original bytes of one origin, or why they cannot be had (and whether only `--offline`
