@@ -4,10 +4,13 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
-use lessonpub::config::DEFAULT_JOBS;
+use lessonpub::lessons::LessonSelection;
+use lessonpub::profile::Profile;
 use lessonpub::select::Limit;
+use lessonpub::volumes::ByteSize;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -147,12 +150,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Download at most N images at a time
+    /// Download at most N images at a time [default: 8]
     ///
     /// Decoding and resizing use every core regardless. e.g. `-j 16` on a fast connection.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS, allow_negative_numbers = true,
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true,
           value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
+    pub jobs: Option<u16>,
 
     /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else the user's cache folder]
     ///
@@ -192,8 +195,64 @@ pub struct BuildArgs {
     /// Store every image in 8-bit gray, for e-ink readers (smaller books)
     ///
     /// e.g. `--grayscale --max-width 758` for an older Kindle.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_grayscale")]
     pub grayscale: bool,
+
+    /// Keep images in colour, whatever --profile or a settings file says
+    ///
+    /// e.g. `--profile kindle --no-grayscale` for a Kindle Colorsoft.
+    #[arg(long, overrides_with = "grayscale")]
+    pub no_grayscale: bool,
+
+    /// Device profile: image width, grey or colour, and a stylesheet for that reader, in one word
+    ///
+    /// kindle: 1236 px, grey (Kindle Paperwhite, 300 ppi); kobo: 1072 px, grey (Kobo Clara);
+    /// koreader: 1264 px, grey; eink: 758 px, grey (any e-ink reader, older 6 inch ones too);
+    /// tablet: 1600 px, colour (iPad, Android tablets). The e-ink profiles darken rules and
+    /// secondary text, which e-ink shows faintly; tablet widens margins and colours links.
+    /// --max-width, --grayscale / --no-grayscale and their settings override the profile's
+    /// parts. e.g. `--profile kobo`.
+    #[arg(long, value_name = "NAME",
+          value_parser = clap::builder::PossibleValuesParser::new(Profile::ALL.map(Profile::name))
+              .try_map(|name| name.parse::<Profile>()))]
+    pub profile: Option<Profile>,
+
+    /// Add the stylesheet FILE to the book, after the book's own (and the profile's)
+    ///
+    /// Its rules come last, so they override lessonpub's. The book holds everything it shows:
+    /// a stylesheet with `@import` or `url(...)` is refused, naming the line. e.g. `--css
+    /// serif.css` holding `body { font-family: serif; }`.
+    #[arg(long, value_name = "FILE")]
+    pub css: Option<PathBuf>,
+
+    /// Only these lessons: positions in the column's order, e.g. 1-20,30 [default: all]
+    ///
+    /// Lessons are counted from 1 in the order the book's contents list them (the number in a
+    /// lesson's title plays no part); `40-` runs to the last. The introduction page of an
+    /// MkDocs column is not counted, and comes along with lesson 1. A position past the end is
+    /// an error that says how many lessons the column has. e.g. `--lessons 1-10`.
+    #[arg(long, value_name = "LIST")]
+    pub lessons: Option<LessonSelection>,
+
+    /// Cut the book into N volumes of about as many lessons each
+    ///
+    /// Each volume is a complete book, `<book>-1.epub`, `<book>-2.epub`, ..., titled `<title>
+    /// (1/N)` and marked as a series; the introduction page goes with the first. Takes
+    /// precedence over --max-size, which then only warns about a volume over it. e.g.
+    /// `--volumes 3`.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |n: &str| n.parse::<i64>().map_err(|e| e.to_string())
+              .and_then(lessonpub::volumes::check_count))]
+    pub volumes: Option<u32>,
+
+    /// Cut the book into as few volumes as keep each under SIZE (e.g. 50MB)
+    ///
+    /// Sizes are the files' real sizes, images included; volumes come out about equal, each a
+    /// complete book named as with --volumes. A book that fits stays one book. A single lesson
+    /// larger than SIZE gets a volume of its own and a warning. Units: KB, MB, GB (powers of
+    /// 1000) or KiB, MiB, GiB. e.g. `--max-size 50MB` for Send to Kindle by e-mail.
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<ByteSize>,
 
     /// Book title [default: the column's name (MkDocs site_name) or the folder name]
     ///

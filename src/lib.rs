@@ -14,15 +14,19 @@ pub mod elements;
 pub mod files;
 pub mod images;
 pub mod interrupt;
+pub mod lessons;
 pub mod model;
 pub mod package;
 pub mod parse;
+pub mod profile;
 pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod stylesheet;
 pub mod text;
 pub mod validate;
+pub mod volumes;
 pub mod xhtml;
 
 use std::path::{Path, PathBuf};
@@ -42,7 +46,10 @@ use crate::select::CommentChoice;
 /// Builds one book as `config` says and reports what was written.
 pub fn build(config: &BuildConfig) -> Result<Report> {
     let mut timings = Timings::start();
-    let column = discover::column(&config.input)?;
+    let mut column = discover::column(&config.input)?;
+    if let Some(selection) = &config.lessons {
+        choose_lessons(&mut column, selection)?;
+    }
     timings.lap("discover");
     let mut warnings = column.warnings.clone();
 
@@ -68,6 +75,23 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         (Some(path), _) => Some(cover::from_file(path)?),
         (None, _) => None,
     };
+    let user_css = match (&config.css, &config.css_named_by) {
+        (Some(path), Some(settings)) if path.exists() && !files::inside(path, &config.input) => {
+            warnings.push(Warning::in_file(
+                settings,
+                None,
+                format!(
+                    "stylesheet `{}` is outside the column folder, so it is not used (a column's \
+                     own settings may only name files inside it; pass `--css` to use it)",
+                    path.display()
+                ),
+            ));
+            None
+        }
+        (Some(path), _) => Some(stylesheet::read_user_css(path)?),
+        (None, _) => None,
+    };
+    let css = stylesheet::assemble(config.profile, user_css.as_deref());
 
     let read = |f: &LessonFile| read_lesson(f, &config.comments);
     let front = column.front.as_ref().map(read).transpose()?;
@@ -97,6 +121,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("parse, select, sanitize");
 
     // Drawn before the images fill memory: its buffer (megabytes) is gone by then.
+    let users_cover = cover_file.is_some();
     let cover = match cover_file {
         Some(file) => file,
         None => cover::generated(&book.title, book.author.as_deref()),
@@ -120,41 +145,257 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     timings.lap("images");
 
     let modified = modified_time(&column)?;
-    let staged = package::stage(&book, &cover, render::chapters(&book), modified, &output)?;
-    timings.lap("render and package");
-    let check = if config.check {
-        let report = validate::epubcheck(staged.path())?;
-        timings.lap("EPUBCheck");
-        if report.failed() {
-            let findings: Vec<String> = report
-                .findings
-                .iter()
-                .take(10)
-                .map(|f| format!("\n  {f}"))
-                .collect();
-            bail!(
-                "EPUBCheck found {} errors in the book, so it was not written:{}",
-                report.fatal + report.errors,
-                findings.concat()
-            );
-        }
-        Some(report)
-    } else {
-        None
+    let extras = package::Extras {
+        css: &css,
+        volume: None,
     };
-    let bytes = staged.commit()?;
+    let parts = plan_parts(config, &book, &cover, users_cover, extras, modified)?;
+    if config.volumes.is_some() || config.max_size.is_some() {
+        timings.lap("plan volumes");
+    }
+    let volumes = if parts.len() == 1 {
+        vec![Part {
+            book: None,
+            cover,
+            output,
+        }]
+    } else {
+        let count = parts.len();
+        (parts.iter().enumerate())
+            .map(|(i, part)| {
+                let volume = volumes::volume_book(&book, part.clone(), i + 1, count);
+                let out = volumes::volume_path(&output, i + 1, count);
+                check_output(&out, &config.input)?;
+                let cover = volume_cover(users_cover, &cover, &volume);
+                Ok(Part {
+                    book: Some(volume),
+                    cover,
+                    output: out,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    let count = volumes.len();
+    let mut staged = Vec::with_capacity(count);
+    for (i, part) in volumes.iter().enumerate() {
+        let volume_book = part.book.as_ref().unwrap_or(&book);
+        let extras = package::Extras {
+            volume: (count > 1).then_some(package::Volume {
+                series: &book.title,
+                number: i + 1,
+            }),
+            ..extras
+        };
+        let written = package::stage(
+            volume_book,
+            &part.cover,
+            extras,
+            render::chapters(volume_book),
+            modified,
+            &part.output,
+        )?;
+        staged.push((written, volume_book.lessons.len()));
+    }
+    timings.lap("render and package");
+    let mut check = None;
+    if config.check {
+        for (book_file, _) in &staged {
+            check = Some(check_staged(book_file)?);
+        }
+        timings.lap("EPUBCheck");
+    }
+    let mut written = Vec::with_capacity(count);
+    for ((book_file, lessons), part) in staged.into_iter().zip(&volumes) {
+        let bytes = book_file.commit()?;
+        written.push(report::Written {
+            output: part.output.clone(),
+            lessons,
+            bytes,
+        });
+    }
+    warnings.extend(size_warnings(config, &written));
     Ok(Report {
-        output,
+        output: written[0].output.clone(),
         title: book.title.clone(),
         layout: column.layout,
         lessons: book.lessons.len(),
         comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
         images: images.stats,
-        bytes,
+        bytes: written.iter().map(|w| w.bytes).sum(),
         warnings,
         check,
         timings: timings.stages,
+        volumes: if count > 1 { written } else { Vec::new() },
     })
+}
+
+/// One book to write: a volume (`book`), or the whole book (`None`).
+struct Part {
+    book: Option<Book>,
+    cover: model::Asset,
+    output: PathBuf,
+}
+
+/// The cover of a volume: the user's, which every volume shows, or one drawn with the
+/// volume's title.
+fn volume_cover(users_cover: bool, cover: &model::Asset, volume: &Book) -> model::Asset {
+    if users_cover {
+        cover.clone()
+    } else {
+        cover::generated(&volume.title, volume.author.as_deref())
+    }
+}
+
+/// Keeps the lessons `selection` names; the introduction page stays only with lesson 1.
+fn choose_lessons(
+    column: &mut discover::Column,
+    selection: &lessons::LessonSelection,
+) -> Result<()> {
+    let keep = selection.indices(column.lessons.len(), column.front.is_some())?;
+    if keep.first() != Some(&0) {
+        column.front = None;
+    }
+    let mut lessons = std::mem::take(&mut column.lessons);
+    let mut i = 0;
+    lessons.retain(|_| {
+        i += 1;
+        keep.binary_search(&(i - 1)).is_ok()
+    });
+    column.lessons = lessons;
+    Ok(())
+}
+
+/// The lessons of each book to write: one part, all the lessons, unless `--volumes` or
+/// `--max-size` cuts the book. Under `--max-size` each planned volume is measured whole, as it
+/// will be written; when one is over (a drawn cover or the contents grew it), the plan is made
+/// again with that much to spare.
+fn plan_parts(
+    config: &BuildConfig,
+    book: &Book,
+    cover: &model::Asset,
+    users_cover: bool,
+    extras: package::Extras,
+    modified: OffsetDateTime,
+) -> Result<Vec<std::ops::Range<usize>>> {
+    let all = 0..book.lessons.len();
+    if let Some(count) = config.volumes {
+        return volumes::plan_by_count(book.lessons.len(), count);
+    }
+    let Some(limit) = config.max_size else {
+        return Ok(vec![all]);
+    };
+    let skeleton = Book {
+        title: book.title.clone(),
+        author: book.author.clone(),
+        language: book.language.clone(),
+        front: None,
+        lessons: Vec::new(),
+        images: Vec::new(),
+    };
+    let fixed = package::measure(&skeleton, cover, extras, std::iter::empty(), modified)?;
+    let costs = volumes::costs(book, fixed);
+    let mut margin = 0;
+    // Each round adds the worst excess to the margin; a few rounds settle any real book.
+    for _ in 0..8 {
+        let parts = volumes::plan_by_size(&costs, limit, margin)?;
+        let count = parts.len();
+        let mut excess = 0;
+        for (i, part) in parts.iter().enumerate() {
+            if part.len() == 1 {
+                continue;
+            }
+            let size = if count == 1 {
+                package::measure(book, cover, extras, render::chapters(book), modified)?
+            } else {
+                let volume = volumes::volume_book(book, part.clone(), i + 1, count);
+                let cover = volume_cover(users_cover, cover, &volume);
+                let extras = package::Extras {
+                    volume: Some(package::Volume {
+                        series: &book.title,
+                        number: i + 1,
+                    }),
+                    ..extras
+                };
+                package::measure(&volume, &cover, extras, render::chapters(&volume), modified)?
+            };
+            excess = excess.max(size.saturating_sub(limit));
+        }
+        if excess == 0 {
+            return Ok(parts);
+        }
+        margin += excess;
+    }
+    bail!(
+        "`--max-size {}`: no cut of the book into volumes under that size was found; give a \
+         larger size",
+        volumes::megabytes(limit)
+    )
+}
+
+/// What the sizes of the written books call for: a volume over `--max-size` (a lesson too big
+/// on its own, or `--volumes` too few), or, without `--max-size`, a book over Send to Kindle's
+/// limit, with what would shrink it.
+fn size_warnings(config: &BuildConfig, written: &[report::Written]) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for book in written {
+        let size = volumes::megabytes(book.bytes);
+        let shown = book.output.display();
+        match config.max_size {
+            Some(limit) if book.bytes > limit => {
+                let why = if config.volumes.is_some() {
+                    "raise --volumes, or leave it out to let --max-size choose the number"
+                        .to_owned()
+                } else {
+                    "it holds a single lesson, which cannot be cut".to_owned()
+                };
+                warnings.push(Warning::new(format!(
+                    "`{shown}` is {size}, over --max-size {}: {why}",
+                    volumes::megabytes(limit)
+                )));
+            }
+            Some(_) => {}
+            None if book.bytes > volumes::SEND_TO_KINDLE_LIMIT => {
+                warnings.push(Warning::new(format!(
+                    "`{shown}` is {size}, over the {} Send to Kindle takes by e-mail; {}",
+                    volumes::megabytes(volumes::SEND_TO_KINDLE_LIMIT),
+                    shrink_hint(config)
+                )));
+            }
+            None => {}
+        }
+    }
+    warnings
+}
+
+/// What would make a book fit Send to Kindle's e-mail limit, of what the build did not use.
+fn shrink_hint(config: &BuildConfig) -> String {
+    let mut ways = vec!["`--max-size 50MB` cuts it into volumes under that".to_owned()];
+    if !config.images.grayscale {
+        ways.push("`--grayscale` stores its images in grey".to_owned());
+    }
+    if config.images.max_width > 758 {
+        ways.push("`--max-width 758` stores smaller images".to_owned());
+    }
+    ways.join(", ")
+}
+
+/// Runs EPUBCheck on a staged book; errors fail the build before anything is written.
+fn check_staged(staged: &package::Staged) -> Result<validate::CheckReport> {
+    let report = validate::epubcheck(staged.path())?;
+    if report.failed() {
+        let findings: Vec<String> = report
+            .findings
+            .iter()
+            .take(10)
+            .map(|f| format!("\n  {f}"))
+            .collect();
+        bail!(
+            "EPUBCheck found {} errors in the book, so it was not written:{}",
+            report.fatal + report.errors,
+            findings.concat()
+        );
+    }
+    Ok(report)
 }
 
 /// Wall time per pipeline stage, for `--verbose`.

@@ -146,6 +146,16 @@ fn build(args: &BuildArgs) -> ExitCode {
                     }
                 }
                 if !args.quiet && !batch {
+                    for volume in &report.volumes {
+                        println!(
+                            "wrote `{}`: {} lessons, {:.1} MB",
+                            for_terminal(&volume.output.display().to_string()),
+                            volume.lessons,
+                            volume.bytes as f64 / 1e6
+                        );
+                    }
+                }
+                if !args.quiet && !batch && report.volumes.is_empty() {
                     println!(
                         "wrote `{}`: {} lessons, {} comments, {:.1} MB",
                         for_terminal(&report.output.display().to_string()),
@@ -183,7 +193,7 @@ fn flags(args: &BuildArgs) -> Flags {
         min_likes: args.min_likes,
         with_reply: args.with_reply,
         offline: args.offline,
-        jobs: usize::from(args.jobs),
+        jobs: args.jobs.map(usize::from),
         cache_dir: args.cache_dir.clone(),
         // clap refuses the two together.
         cache_mode: if args.no_cache {
@@ -194,7 +204,19 @@ fn flags(args: &BuildArgs) -> Flags {
             CacheMode::Use
         },
         max_width: args.max_width,
-        grayscale: args.grayscale,
+        // clap lets the later of the two win.
+        grayscale: if args.grayscale {
+            Some(true)
+        } else if args.no_grayscale {
+            Some(false)
+        } else {
+            None
+        },
+        profile: args.profile,
+        css: args.css.clone(),
+        lessons: args.lessons.clone(),
+        volumes: args.volumes,
+        max_size: args.max_size.map(|size| size.0),
         strict: args.strict,
         check: args.check,
         quiet: args.quiet,
