@@ -147,7 +147,7 @@ impl std::error::Error for UsageError {}
 /// What the command line of one `build` says, as plain values: the library's side of the
 /// command line, which the binary fills from its parse. `None` and `false` leave the decision
 /// to the settings file or the default.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Flags {
     /// The column folders, one book each.
     pub inputs: Vec<PathBuf>,
@@ -203,8 +203,14 @@ pub struct BuildPlan {
 }
 
 impl BuildPlan {
-    /// Checks `flags` and reads `--config`; a mistake on the command line is a [`UsageError`].
-    pub fn from_flags(mut flags: Flags) -> Result<Self> {
+    /// Checks `flags` and reads `--config` and the user-wide settings file; a mistake on the
+    /// command line is a [`UsageError`].
+    pub fn from_flags(flags: Flags) -> Result<Self> {
+        Self::with_user_file(flags, user_config_path())
+    }
+
+    /// As `from_flags`, with the user-wide file at `user` (and whether the user named it).
+    fn with_user_file(mut flags: Flags, user: Option<(PathBuf, bool)>) -> Result<Self> {
         if flags.inputs.len() > 1 {
             if flags.output.is_some() {
                 return Err(UsageError(
@@ -236,7 +242,7 @@ impl BuildPlan {
             .as_ref()
             .map(|path| FileConfig::load(path, Source::Given).map(|c| (path.clone(), c)))
             .transpose()?;
-        let user = match user_config_path() {
+        let user = match user {
             Some((path, named)) if named || path.exists() => FileConfig::load(&path, Source::User)
                 .with_context(|| {
                     if named {
@@ -578,6 +584,151 @@ mod tests {
         let path = dir.path().join(CONFIG_FILE_NAME);
         std::fs::write(&path, text).unwrap();
         FileConfig::load(&path, Source::Column)
+    }
+
+    /// A plan for `column` with the user-wide file holding `user`, and `column`'s own file
+    /// holding `own` (when given).
+    fn plan(column: &Path, user: &str, own: Option<&str>, flags: Flags) -> Result<BuildConfig> {
+        let user_file = column.join("user.toml");
+        std::fs::write(&user_file, user).unwrap();
+        if let Some(own) = own {
+            std::fs::write(column.join(CONFIG_FILE_NAME), own).unwrap();
+        }
+        let flags = Flags {
+            inputs: vec![column.to_path_buf()],
+            ..flags
+        };
+        BuildPlan::with_user_file(flags, Some((user_file, true)))?.config_for(column)
+    }
+
+    #[test]
+    fn flags_over_column_file_over_user_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = "jobs = 3\nstrict = true\ncache-dir = \"cache\"\nmax-width = 900\n\
+                    comments = 4\ncss = \"my.css\"\n";
+        let c = plan(dir.path(), user, None, Flags::default()).unwrap();
+        assert_eq!(
+            (c.images.jobs, c.strict, c.images.max_width),
+            (3, true, 900)
+        );
+        assert_eq!(c.images.cache_dir, Some(dir.path().join("cache")));
+        assert_eq!(c.comments.limit, Limit::Top(4));
+        assert_eq!(c.css, Some(dir.path().join("my.css")));
+        // The user's own stylesheet is trusted; only a column's own is checked.
+        assert_eq!(c.css_named_by, None);
+
+        let own = "max-width = 700\nstrict = false\ncomments = \"none\"\n";
+        let c = plan(dir.path(), user, Some(own), Flags::default()).unwrap();
+        assert_eq!(
+            (c.images.jobs, c.strict, c.images.max_width),
+            (3, false, 700)
+        );
+        assert_eq!(c.comments.limit, Limit::None);
+
+        let flags = Flags {
+            jobs: Some(9),
+            max_width: Some(600),
+            strict: true,
+            cache_dir: Some("flag-cache".into()),
+            ..Flags::default()
+        };
+        let c = plan(dir.path(), user, Some(own), flags).unwrap();
+        assert_eq!(
+            (c.images.jobs, c.strict, c.images.max_width),
+            (9, true, 600)
+        );
+        assert_eq!(c.images.cache_dir, Some(PathBuf::from("flag-cache")));
+
+        let empty = tempfile::tempdir().unwrap();
+        let c = plan(empty.path(), "", None, Flags::default()).unwrap();
+        assert_eq!(c.images.jobs, usize::from(DEFAULT_JOBS));
+        assert_eq!(
+            (c.images.max_width, c.images.grayscale),
+            (DEFAULT_MAX_WIDTH, false)
+        );
+        assert!(!c.strict && c.css.is_none() && c.profile.is_none());
+    }
+
+    #[test]
+    fn a_profile_fills_only_what_no_setting_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = plan(dir.path(), "profile = \"kobo\"\n", None, Flags::default()).unwrap();
+        assert_eq!(c.profile, Some(Profile::Kobo));
+        assert_eq!((c.images.max_width, c.images.grayscale), (1072, true));
+
+        let user = "profile = \"kobo\"\nmax-width = 1264\n";
+        let own = "grayscale = false\n";
+        let c = plan(dir.path(), user, Some(own), Flags::default()).unwrap();
+        assert_eq!((c.images.max_width, c.images.grayscale), (1264, false));
+
+        let flags = Flags {
+            profile: Some(Profile::Tablet),
+            grayscale: Some(true),
+            ..Flags::default()
+        };
+        let c = plan(dir.path(), "profile = \"kobo\"\n", Some(""), flags).unwrap();
+        assert_eq!(c.profile, Some(Profile::Tablet));
+        assert_eq!((c.images.max_width, c.images.grayscale), (1600, true));
+    }
+
+    #[test]
+    fn a_columns_own_file_may_not_choose_the_cache_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = "title = \"x\"\ncache-dir = \"/tmp/elsewhere\"\n";
+        let err = plan(dir.path(), "", Some(own), Flags::default()).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(
+            err.contains("lessonpub.toml` line 2") && err.contains("user-wide"),
+            "{err}"
+        );
+        // The stylesheet a column's own file names is checked as its cover is.
+        let c = plan(dir.path(), "", Some("css = \"s.css\"\n"), Flags::default()).unwrap();
+        assert_eq!(c.css_named_by, Some(dir.path().join(CONFIG_FILE_NAME)));
+    }
+
+    #[test]
+    fn a_user_file_named_by_the_environment_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.toml");
+        let flags = Flags {
+            inputs: vec![dir.path().to_path_buf()],
+            ..Flags::default()
+        };
+        let err =
+            BuildPlan::with_user_file(flags.clone(), Some((missing.clone(), true))).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(
+            err.contains(USER_CONFIG_ENV) && err.contains("missing.toml"),
+            "{err}"
+        );
+        // The platform's file is optional.
+        assert!(BuildPlan::with_user_file(flags, Some((missing, false))).is_ok());
+    }
+
+    #[test]
+    fn new_keys_are_read_and_checked_with_their_line() {
+        let c =
+            load("profile = \"Kindle\"\nlessons = \"1-20,30\"\nvolumes = 3\nmax-size = \"50MB\"\n")
+                .unwrap();
+        assert_eq!(c.profile, Some(Profile::Kindle));
+        assert_eq!(c.lessons, Some("1-20,30".parse().unwrap()));
+        assert_eq!((c.volumes, c.max_size), (Some(3), Some(50_000_000)));
+        for (text, line, says) in [
+            ("\njobs = 0\n", 2, "1 to 64"),
+            ("jobs = 65\n", 1, "1 to 64"),
+            ("\n\nvolumes = 0\n", 3, "from 1 to 999"),
+            ("max-size = \"50\"\n", 1, "`50MB`"),
+            ("max-size = 50\n", 1, "string"),
+            ("profile = \"nook\"\n", 1, "kindle, kobo"),
+            ("lessons = \"3-1\"\n", 1, "backwards"),
+            ("strict = 1\n", 1, "bool"),
+        ] {
+            let err = format!("{:#}", load(text).unwrap_err());
+            assert!(
+                err.contains(&format!("line {line}")) && err.contains(says),
+                "{text}: {err}"
+            );
+        }
     }
 
     #[test]
