@@ -267,8 +267,8 @@ fn choose_lessons(
 
 /// The lessons of each book to write: one part, all the lessons, unless `--volumes` or
 /// `--max-size` cuts the book. Under `--max-size` each planned volume is measured whole, as it
-/// will be written; when one is over (a drawn cover or the contents grew it), the plan is made
-/// again with that much to spare.
+/// will be written; when one is over (its drawn cover, contents and package documents are not in
+/// the estimate), the plan is made again with as much to spare as the estimates fell short.
 fn plan_parts(
     config: &BuildConfig,
     book: &Book,
@@ -299,7 +299,8 @@ fn plan_parts(
     for _ in 0..8 {
         let parts = volumes::plan_by_size(&costs, limit, margin)?;
         let count = parts.len();
-        let mut excess = 0;
+        // How far the worst volume is over the limit, and how far over its estimate.
+        let (mut excess, mut missed) = (0, 0);
         for (i, part) in parts.iter().enumerate() {
             if part.len() == 1 {
                 continue;
@@ -319,16 +320,17 @@ fn plan_parts(
                 package::measure(&volume, &cover, extras, render::chapters(&volume), modified)?
             };
             excess = excess.max(size.saturating_sub(limit));
+            missed = missed.max(size.saturating_sub(costs.volume_size(part.clone())));
         }
         if excess == 0 {
             return Ok(parts);
         }
-        margin += excess;
+        margin = (margin + excess).max(missed);
     }
     bail!(
         "`--max-size {}`: no cut of the book into volumes under that size was found; give a \
          larger size",
-        volumes::megabytes(limit)
+        volumes::human_size(limit)
     )
 }
 
@@ -338,7 +340,7 @@ fn plan_parts(
 fn size_warnings(config: &BuildConfig, written: &[report::Written]) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for book in written {
-        let size = volumes::megabytes(book.bytes);
+        let size = volumes::human_size(book.bytes);
         let shown = book.output.display();
         match config.max_size {
             Some(limit) if book.bytes > limit => {
@@ -350,14 +352,14 @@ fn size_warnings(config: &BuildConfig, written: &[report::Written]) -> Vec<Warni
                 };
                 warnings.push(Warning::new(format!(
                     "`{shown}` is {size}, over --max-size {}: {why}",
-                    volumes::megabytes(limit)
+                    volumes::human_size(limit)
                 )));
             }
             Some(_) => {}
             None if book.bytes > volumes::SEND_TO_KINDLE_LIMIT => {
                 warnings.push(Warning::new(format!(
                     "`{shown}` is {size}, over the {} Send to Kindle takes by e-mail; {}",
-                    volumes::megabytes(volumes::SEND_TO_KINDLE_LIMIT),
+                    volumes::human_size(volumes::SEND_TO_KINDLE_LIMIT),
                     shrink_hint(config)
                 )));
             }

@@ -69,9 +69,14 @@ impl FromStr for ByteSize {
     }
 }
 
-/// Megabytes with one decimal, as the build's summary shows sizes.
-pub fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+/// A size as people write it: megabytes with one decimal, as the build's summary shows sizes,
+/// or kilobytes under one megabyte.
+pub fn human_size(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{} KB", bytes.div_ceil(1000))
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
 }
 
 /// `count` runs of consecutive lessons out of `lessons`, their lengths differing by one at most
@@ -164,8 +169,8 @@ pub fn plan_by_size(costs: &Costs, limit: u64, margin: u64) -> Result<Vec<Range<
         bail!(
             "`--max-size {}`: a volume's cover, contents and stylesheet alone take {}; give a \
              larger size",
-            megabytes(limit),
-            megabytes(costs.fixed + margin)
+            human_size(limit),
+            human_size(costs.fixed + margin)
         );
     }
     let most = costs.greedy(cap);

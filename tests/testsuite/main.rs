@@ -17,3 +17,4 @@ mod parsers;
 mod properties;
 mod regressions;
 mod settings;
+mod volumes;
