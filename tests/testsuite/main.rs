@@ -10,6 +10,7 @@ mod cli;
 mod comments;
 mod common;
 mod corpus;
+mod devices;
 mod fixtures;
 mod hints;
 mod images;
