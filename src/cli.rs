@@ -78,11 +78,16 @@ Examples:
   lessonpub build ./sql-must-know --comments 10 --min-likes 5
   lessonpub build ./sre-handbook --comments none --offline
   lessonpub build ./linux-perf --grayscale --max-width 758 --cache-dir /tmp/lessonpub-cache
+  lessonpub build ./linux-perf --profile kindle --max-size 50MB
+  lessonpub build ./linux-perf --lessons 1-20,30 --css my.css
   lessonpub build ./columns/* --out-dir books/
 
-Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`), with the
-flags' names as keys: title, author, language, cover, comments, min-likes, with-reply. A flag
-given on the command line overrides the file.
+Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`) and in the
+user-wide settings file (~/.config/lessonpub/config.toml on Linux, or $LESSONPUB_CONFIG), with
+the flags' names as keys: title, author, language, cover, comments, min-likes, with-reply,
+max-width, grayscale, profile, css, lessons, volumes, max-size, jobs, cache-dir, strict. A flag
+overrides the column's file, which overrides the user-wide file; a profile fills in only what
+none of them sets. A column's own file may not set cache-dir.
 
 Exit status: 0 when every book was written; 1 when a build failed (its book is not written;
 other columns of a batch still are); 2 when the command line is wrong, or --check finds no
@@ -111,8 +116,9 @@ pub struct BuildArgs {
 
     /// Settings file [default: lessonpub.toml in the column folder, when there is one]
     ///
-    /// e.g. `--config ~/geektime.toml`. Keys: title, author, language, cover, comments,
-    /// min-likes, with-reply. An unknown key or a bad value is an error naming the line.
+    /// Read instead of the column's own lessonpub.toml; the user-wide settings file still lies
+    /// under it. e.g. `--config ~/geektime.toml`. Keys: the flags' names (see the end of this
+    /// help). An unknown key or a bad value is an error naming the line.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -157,7 +163,8 @@ pub struct BuildArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
 
-    /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else the user's cache folder]
+    /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else cache-dir in a settings
+    /// file, else the user's cache folder]
     ///
     /// The cache holds every downloaded image and the files made from it, so a rebuild of the
     /// same column makes no request and repeats no image work. The default is
@@ -165,7 +172,8 @@ pub struct BuildArgs {
     /// ~/Library/Caches/lessonpub on macOS and %LOCALAPPDATA%\lessonpub\cache on Windows.
     /// Images a server said are gone (404, 410) are remembered; timeouts and server errors are
     /// tried again on the next build. The folder can be deleted at any time. Without the flag,
-    /// LESSONPUB_CACHE_DIR names it (set but empty counts as unset). e.g. `--cache-dir
+    /// LESSONPUB_CACHE_DIR names it (set but empty counts as unset), else `cache-dir` in the
+    /// user-wide settings file or a --config file. e.g. `--cache-dir
     /// ~/books/.image-cache`.
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,

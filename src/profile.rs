@@ -63,7 +63,7 @@ impl Profile {
     }
 
     /// Whether images are stored in grey: every e-ink screen shows grey only, and a grey
-    /// image is a third of a colour one's size.
+    /// image is smaller than a colour one.
     pub fn grayscale(self) -> bool {
         !matches!(self, Profile::Tablet)
     }
