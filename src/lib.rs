@@ -32,7 +32,7 @@ pub mod xhtml;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use time::OffsetDateTime;
 
@@ -144,74 +144,33 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     warnings.extend(images.warnings);
     timings.lap("images");
 
-    let modified = modified_time(&column)?;
-    let extras = package::Extras {
-        css: &css,
-        volume: None,
+    let packaging = Packaging {
+        cover: &cover,
+        users_cover,
+        extras: package::Extras {
+            css: &css,
+            volume: None,
+        },
+        modified: modified_time(&column)?,
     };
-    let parts = plan_parts(config, &book, &cover, users_cover, extras, modified)?;
+    let parts = plan_parts(config, &book, &packaging)?;
     if config.volumes.is_some() || config.max_size.is_some() {
         timings.lap("plan volumes");
     }
-    let volumes = if parts.len() == 1 {
-        vec![Part {
-            book: None,
-            cover,
-            output,
-        }]
-    } else {
-        let count = parts.len();
-        (parts.iter().enumerate())
-            .map(|(i, part)| {
-                let volume = volumes::volume_book(&book, part.clone(), i + 1, count);
-                let out = volumes::volume_path(&output, i + 1, count);
-                check_output(&out, &config.input)?;
-                let cover = volume_cover(users_cover, &cover, &volume);
-                Ok(Part {
-                    book: Some(volume),
-                    cover,
-                    output: out,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?
-    };
-    let count = volumes.len();
-    let mut staged = Vec::with_capacity(count);
-    for (i, part) in volumes.iter().enumerate() {
-        let volume_book = part.book.as_ref().unwrap_or(&book);
-        let extras = package::Extras {
-            volume: (count > 1).then_some(package::Volume {
-                series: &book.title,
-                number: i + 1,
-            }),
-            ..extras
-        };
-        let written = package::stage(
-            volume_book,
-            &part.cover,
-            extras,
-            render::chapters(volume_book),
-            modified,
-            &part.output,
-        )?;
-        staged.push((written, volume_book.lessons.len()));
-    }
+    let staged = stage_parts(config, &book, &parts, &packaging, &output)?;
     timings.lap("render and package");
-    let mut check = None;
-    if config.check {
-        for (book_file, _) in &staged {
-            check = Some(check_staged(book_file)?);
-        }
+    let check = if config.check {
+        let report = check_staged(staged.iter().map(|(file, _)| file))?;
         timings.lap("EPUBCheck");
-    }
+        Some(report)
+    } else {
+        None
+    };
+    let count = staged.len();
     let mut written = Vec::with_capacity(count);
-    for ((book_file, lessons), part) in staged.into_iter().zip(&volumes) {
-        let bytes = book_file.commit()?;
-        written.push(report::Written {
-            output: part.output.clone(),
-            lessons,
-            bytes,
-        });
+    for (book_file, mut done) in staged {
+        done.bytes = book_file.commit()?;
+        written.push(done);
     }
     warnings.extend(size_warnings(config, &written));
     Ok(Report {
@@ -229,21 +188,79 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     })
 }
 
-/// One book to write: a volume (`book`), or the whole book (`None`).
-struct Part {
-    book: Option<Book>,
-    cover: model::Asset,
-    output: PathBuf,
+/// What a book is packaged with, besides its lessons.
+struct Packaging<'a> {
+    cover: &'a model::Asset,
+    /// Whether `cover` is the user's picture, which every volume shows; otherwise each volume
+    /// gets a cover drawn with its own title.
+    users_cover: bool,
+    extras: package::Extras<'a>,
+    modified: OffsetDateTime,
 }
 
-/// The cover of a volume: the user's, which every volume shows, or one drawn with the
-/// volume's title.
-fn volume_cover(users_cover: bool, cover: &model::Asset, volume: &Book) -> model::Asset {
-    if users_cover {
-        cover.clone()
-    } else {
-        cover::generated(&volume.title, volume.author.as_deref())
+impl<'a> Packaging<'a> {
+    /// Volume `number` (from 1) of `count` of `book`, holding the lessons of `part`: the book,
+    /// its cover and what else it is packaged with.
+    fn volume(
+        &self,
+        book: &'a Book,
+        part: std::ops::Range<usize>,
+        number: usize,
+        count: usize,
+    ) -> (Book, model::Asset, package::Extras<'a>) {
+        let volume = volumes::volume_book(book, part, number, count);
+        let cover = if self.users_cover {
+            self.cover.clone()
+        } else {
+            cover::generated(&volume.title, volume.author.as_deref())
+        };
+        let extras = package::Extras {
+            volume: Some(package::Volume {
+                series: &book.title,
+                number,
+            }),
+            ..self.extras
+        };
+        (volume, cover, extras)
     }
+}
+
+/// Stages the book in a temporary file beside `output`; or, cut into several `parts`, each
+/// volume beside its own file, made and staged one at a time.
+fn stage_parts(
+    config: &BuildConfig,
+    book: &Book,
+    parts: &[std::ops::Range<usize>],
+    packaging: &Packaging,
+    output: &Path,
+) -> Result<Vec<(package::Staged, report::Written)>> {
+    let p = packaging;
+    if let [_] = parts {
+        let chapters = render::chapters(book);
+        let staged = package::stage(book, p.cover, p.extras, chapters, p.modified, output)?;
+        let done = report::Written {
+            output: output.to_path_buf(),
+            lessons: book.lessons.len(),
+            bytes: 0,
+        };
+        return Ok(vec![(staged, done)]);
+    }
+    let count = parts.len();
+    (parts.iter().enumerate())
+        .map(|(i, part)| {
+            let out = volumes::volume_path(output, i + 1, count);
+            check_output(&out, &config.input)?;
+            let (volume, cover, extras) = p.volume(book, part.clone(), i + 1, count);
+            let chapters = render::chapters(&volume);
+            let staged = package::stage(&volume, &cover, extras, chapters, p.modified, &out)?;
+            let done = report::Written {
+                output: out,
+                lessons: volume.lessons.len(),
+                bytes: 0,
+            };
+            Ok((staged, done))
+        })
+        .collect()
 }
 
 /// Keeps the lessons `selection` names; the introduction page stays only with lesson 1.
@@ -272,11 +289,9 @@ fn choose_lessons(
 fn plan_parts(
     config: &BuildConfig,
     book: &Book,
-    cover: &model::Asset,
-    users_cover: bool,
-    extras: package::Extras,
-    modified: OffsetDateTime,
+    packaging: &Packaging,
 ) -> Result<Vec<std::ops::Range<usize>>> {
+    let p = packaging;
     let all = 0..book.lessons.len();
     if let Some(count) = config.volumes {
         return volumes::plan_by_count(book.lessons.len(), count);
@@ -292,7 +307,7 @@ fn plan_parts(
         lessons: Vec::new(),
         images: Vec::new(),
     };
-    let fixed = package::measure(&skeleton, cover, extras, std::iter::empty(), modified)?;
+    let fixed = package::measure(&skeleton, p.cover, p.extras, std::iter::empty(), p.modified)?;
     let costs = volumes::costs(book, fixed);
     let mut margin = 0;
     // Each round adds the worst excess to the margin; a few rounds settle any real book.
@@ -306,18 +321,12 @@ fn plan_parts(
                 continue;
             }
             let size = if count == 1 {
-                package::measure(book, cover, extras, render::chapters(book), modified)?
+                let chapters = render::chapters(book);
+                package::measure(book, p.cover, p.extras, chapters, p.modified)?
             } else {
-                let volume = volumes::volume_book(book, part.clone(), i + 1, count);
-                let cover = volume_cover(users_cover, cover, &volume);
-                let extras = package::Extras {
-                    volume: Some(package::Volume {
-                        series: &book.title,
-                        number: i + 1,
-                    }),
-                    ..extras
-                };
-                package::measure(&volume, &cover, extras, render::chapters(&volume), modified)?
+                let (volume, cover, extras) = p.volume(book, part.clone(), i + 1, count);
+                let chapters = render::chapters(&volume);
+                package::measure(&volume, &cover, extras, chapters, p.modified)?
             };
             excess = excess.max(size.saturating_sub(limit));
             missed = missed.max(size.saturating_sub(costs.volume_size(part.clone())));
@@ -381,23 +390,36 @@ fn shrink_hint(config: &BuildConfig) -> String {
     ways.join(", ")
 }
 
-/// Runs EPUBCheck on a staged book; errors fail the build before anything is written.
-fn check_staged(staged: &package::Staged) -> Result<validate::CheckReport> {
-    let report = validate::epubcheck(staged.path())?;
-    if report.failed() {
-        let findings: Vec<String> = report
-            .findings
-            .iter()
-            .take(10)
-            .map(|f| format!("\n  {f}"))
-            .collect();
-        bail!(
-            "EPUBCheck found {} errors in the book, so it was not written:{}",
-            report.fatal + report.errors,
-            findings.concat()
-        );
+/// Runs EPUBCheck on the staged book or volumes; errors fail the build before anything is
+/// written. The report is the first book's, with the warnings of all.
+fn check_staged<'a>(
+    staged: impl Iterator<Item = &'a package::Staged>,
+) -> Result<validate::CheckReport> {
+    let mut all: Option<validate::CheckReport> = None;
+    for book in staged {
+        let report = validate::epubcheck(book.path())?;
+        if report.failed() {
+            let findings: Vec<String> = report
+                .findings
+                .iter()
+                .take(10)
+                .map(|f| format!("\n  {f}"))
+                .collect();
+            bail!(
+                "EPUBCheck found {} errors in the book, so it was not written:{}",
+                report.fatal + report.errors,
+                findings.concat()
+            );
+        }
+        match &mut all {
+            None => all = Some(report),
+            Some(all) => {
+                all.warnings += report.warnings;
+                all.findings.extend(report.findings);
+            }
+        }
     }
-    Ok(report)
+    all.context("no book was staged to check")
 }
 
 /// Wall time per pipeline stage, for `--verbose`.
