@@ -272,4 +272,25 @@ fn a_book_over_send_to_kindles_limit_says_what_would_shrink_it() {
     assert_success(&run, "--max-width 758");
     assert!(fs::metadata(&small).unwrap().len() <= 50_000_000);
     assert!(!String::from_utf8_lossy(&run.stderr).contains("Send to Kindle"));
+
+    // These pictures are grey already; on colour photos `--grayscale` makes the book smaller.
+    let column = tmp.path().join("colour");
+    fs::create_dir(&column).unwrap();
+    let mut seed = 0x9e37_79b9_u32;
+    image::RgbImage::from_fn(1000, 800, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let [r, g, b, _] = seed.to_le_bytes();
+        image::Rgb([r, g, b])
+    })
+    .save(column.join("a.jpg"))
+    .unwrap();
+    fs::write(column.join("01 _ 彩图.md"), "# 彩图\n\n![](a.jpg)\n").unwrap();
+    let size = |extra: &[&str]| {
+        let out = tmp.path().join("colour.epub");
+        assert_success(&build_offline(&column, &out, extra), "colour");
+        fs::metadata(&out).unwrap().len()
+    };
+    assert!(size(&["--grayscale"]) < size(&[]));
 }
