@@ -29,7 +29,7 @@ pub fn check_count(n: i64) -> Result<u32, String> {
     match u32::try_from(n) {
         Ok(n) if (1..=MAX_VOLUMES).contains(&i64::from(n)) => Ok(n),
         _ => Err(format!(
-            "volumes = {n}: expected a number of volumes from 1 to {MAX_VOLUMES}"
+            "expected a number of volumes from 1 to {MAX_VOLUMES}, not {n}"
         )),
     }
 }
