@@ -310,7 +310,8 @@ fn plan_parts(
     let fixed = package::measure(&skeleton, p.cover, p.extras, std::iter::empty(), p.modified)?;
     let costs = volumes::costs(book, fixed);
     let mut margin = 0;
-    // Each round adds the worst excess to the margin; a few rounds settle any real book.
+    // Each round widens the margin by the worst excess at least, and to the estimates' worst
+    // shortfall; a few rounds settle any real book.
     for _ in 0..8 {
         let parts = volumes::plan_by_size(&costs, limit, margin)?;
         let count = parts.len();
