@@ -94,7 +94,7 @@ fn column(lessons: &[LessonSpec]) -> Column {
 }
 
 fn lessonpub(column: &Column, extra: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lessonpub"));
+    let mut cmd = crate::common::command();
     cmd.arg("build")
         .arg(&column.dir)
         .arg("-o")
@@ -532,7 +532,7 @@ fn grayscale_and_max_width_shape_the_images() {
 /// Runs the binary as `lessonpub` does, but gives up after `limit`: a build that hangs fails
 /// its test instead of hanging the suite.
 fn lessonpub_within(column: &Column, extra: &[&str], limit: Duration) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lessonpub"));
+    let mut cmd = crate::common::command();
     cmd.arg("build")
         .arg(&column.dir)
         .arg("-o")
