@@ -215,8 +215,6 @@ fn help_lists_exactly_the_keys_settings_files_take() {
     let mut taken: Vec<&str> = expected
         .split(',')
         .map(|k| k.trim().trim_matches('`'))
-        // `lang` is another name for `language`, as the flag is `--lang`.
-        .filter(|&k| k != "lang")
         .collect();
     taken.sort_unstable();
     assert_eq!(listed, taken, "{stderr}");

@@ -242,9 +242,10 @@ fn a_lesson_over_the_size_gets_its_own_volume_and_a_warning() {
 
 #[test]
 fn a_book_over_send_to_kindles_limit_says_what_would_shrink_it() {
-    // Three lessons of 1250 x 15000 noise (a local image may have 20 MiB): 56 MB in the book.
+    // Six lessons of 1250 x 15000 gray noise (a local image may have 20 MiB), each about 10 MB
+    // once a JPEG: over 60 MB in the book.
     let tmp = tempfile::tempdir().unwrap();
-    let column = noisy_column(tmp.path(), 3, 1250, 15_000);
+    let column = noisy_column(tmp.path(), 6, 1250, 15_000);
     let out = tmp.path().join("big.epub");
     let run = build_offline(&column, &out, &[]);
     assert_success(&run, "big book");
