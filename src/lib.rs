@@ -1,8 +1,8 @@
 //! lessonpub: a folder of saved course lessons -> one clean, offline EPUB 3.
 //!
 //! The pipeline, top to bottom (`build`): discover the lesson files -> parse each (one module per
-//! input format) -> select comments -> sanitize the article -> embed images -> render XHTML
-//! chapters -> package the EPUB. Data flows one way through the plain structs of `model`: each
+//! input format) -> select comments -> sanitize the article -> lay out and highlight its code
+//! blocks -> embed images -> render XHTML chapters -> package the EPUB. Data flows one way through the plain structs of `model`: each
 //! stage takes the book (or a lesson) and hands the next a finished thing.
 
 pub mod batch;
@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod discover;
 pub mod elements;
 pub mod files;
+pub mod highlight;
 pub mod images;
 pub mod interrupt;
 pub mod model;
@@ -179,11 +180,11 @@ impl Timings {
     }
 }
 
-/// Parse -> select comments -> sanitize, for one lesson file.
+/// Parse -> select comments -> sanitize -> lay out code blocks, for one lesson file.
 fn read_lesson(file: &LessonFile, choice: &CommentChoice) -> Result<(Lesson, Vec<Warning>)> {
     let (mut parsed, warnings) = parse::lesson(file)?;
     parsed.comments = select::select(std::mem::take(&mut parsed.comments), choice);
-    Ok((sanitize::lesson(parsed), warnings))
+    Ok((highlight::lesson(sanitize::lesson(parsed)), warnings))
 }
 
 /// `--min-likes` on a column that records no likes would silently drop every comment.

@@ -542,6 +542,18 @@ fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<Strin
         ("a", "href") => web_link(value),
         ("ol", "start") => value.parse::<i64>().ok().map(|n| n.to_string()),
         ("ol", "reversed") => Some("reversed".to_owned()),
+        // A code block's language, and nothing else: a class from the page could take on one of
+        // the book's own.
+        ("code", "class") => value
+            .split_whitespace()
+            .find(|c| {
+                c.strip_prefix("language-").is_some_and(|l| {
+                    !l.is_empty()
+                        && l.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+#._-".contains(c))
+                })
+            })
+            .map(str::to_owned),
         ("math", "display") => matches!(value, "block" | "inline").then(|| value.to_owned()),
         ("td" | "th", "colspan" | "rowspan") => value
             .parse::<u16>()
