@@ -38,7 +38,11 @@ pub const CLASSES: &[(&str, &[&str])] = &[
     ("hl-string", &["string", "constant.character.escape"]),
     (
         "hl-constant",
-        &["constant.numeric", "constant.language", "constant.character"],
+        &[
+            "constant.numeric",
+            "constant.language",
+            "constant.character",
+        ],
     ),
     (
         "hl-keyword",
@@ -342,7 +346,14 @@ fn guess_language(lines: &[&str]) -> Option<&'static str> {
             marks.iter().any(|m| l.starts_with(m))
         })
     };
-    if starts(&["fn ", "pub fn ", "impl ", "use std::", "pub struct ", "#[derive("]) && has(&["{"])
+    if starts(&[
+        "fn ",
+        "pub fn ",
+        "impl ",
+        "use std::",
+        "pub struct ",
+        "#[derive(",
+    ]) && has(&["{"])
     {
         Some("rust")
     } else if starts(&["func ", "package "]) && has(&["{"]) {
@@ -421,7 +432,10 @@ mod tests {
             out.contains("<span class=\"hl-keyword\">return</span>"),
             "{out}"
         );
-        assert!(out.contains("<span class=\"hl-constant\">1</span>"), "{out}");
+        assert!(
+            out.contains("<span class=\"hl-constant\">1</span>"),
+            "{out}"
+        );
         assert!(out.contains("<span class=\"hl-name\">add</span>"), "{out}");
     }
 
@@ -430,7 +444,10 @@ mod tests {
         // What pulldown-cmark makes of a Markdown fence with the info string `Python`.
         let out = render("<pre><code class=\"language-Python\">import os\n</code></pre>");
         assert!(out.contains("language-python"), "{out}");
-        assert!(out.contains("<span class=\"hl-keyword\">import</span>"), "{out}");
+        assert!(
+            out.contains("<span class=\"hl-keyword\">import</span>"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cover;
 pub mod diagnostics;
 pub mod discover;
 pub mod elements;
+pub mod emoji;
 pub mod files;
 pub mod highlight;
 pub mod images;

@@ -264,7 +264,12 @@ fn write_zip<W: Write + Seek>(
     zip.start_file(format!("{ROOT}/styles/book.css"), deflated)?;
     zip.write_all(BOOK_CSS.as_bytes())?;
     zip.start_file(format!("{ROOT}/text/cover.xhtml"), deflated)?;
-    let cover_page = render::cover(&p.book.title, &p.book.language, &p.cover.book_path);
+    let cover_page = render::cover(
+        &p.book.title,
+        &p.book.language,
+        &p.cover.book_path,
+        image_size(p.cover)?,
+    );
     zip.write_all(cover_page.as_bytes())?;
     let mut written = 0;
     for (chapter, xhtml) in p.chapters.iter().zip(chapters) {
@@ -285,6 +290,14 @@ fn write_zip<W: Write + Seek>(
     }
     zip.finish()?.flush()?;
     Ok(())
+}
+
+/// The width and height of an image the book holds, read from its header.
+fn image_size(asset: &Asset) -> Result<(u32, u32)> {
+    image::ImageReader::new(std::io::Cursor::new(&asset.bytes))
+        .with_guessed_format()?
+        .into_dimensions()
+        .with_context(|| format!("cannot read the size of the cover `{}`", asset.book_path))
 }
 
 fn zip_time(t: OffsetDateTime) -> zip::DateTime {
@@ -385,7 +398,7 @@ fn package_opf(p: &Contents) -> String {
         "cover",
         "text/cover.xhtml",
         "application/xhtml+xml",
-        None,
+        Some("svg"),
     );
     for chapter in &p.chapters {
         item(
@@ -409,7 +422,20 @@ fn package_opf(p: &Contents) -> String {
     for chapter in &p.chapters {
         o.push_str(&format!("    <itemref idref=\"{}\"/>\n", chapter.id));
     }
-    o.push_str("  </spine>\n</package>\n");
+    o.push_str("  </spine>\n");
+    // EPUB 2's guide: calibre and Kindles find the cover page here; without it calibre makes a
+    // cover page of its own and the book opens on two covers.
+    o.push_str(
+        "  <guide>\n    <reference type=\"cover\" title=\"封面\" href=\"text/cover.xhtml\"/>\n",
+    );
+    o.push_str("    <reference type=\"toc\" title=\"目录\" href=\"text/nav.xhtml\"/>\n");
+    if let Some(first) = p.chapters.first() {
+        o.push_str(&format!(
+            "    <reference type=\"text\" title=\"正文\" href=\"{}\"/>\n",
+            first.href()
+        ));
+    }
+    o.push_str("  </guide>\n</package>\n");
     o
 }
 
@@ -502,10 +528,17 @@ mod tests {
     }
 
     fn cover() -> Asset {
+        let mut bytes = Vec::new();
+        image::RgbImage::new(2, 3)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
         Asset {
             book_path: "images/cover.png".into(),
             media_type: "image/png",
-            bytes: vec![1, 2, 3],
+            bytes,
         }
     }
 
@@ -536,6 +569,13 @@ mod tests {
         assert!(opf.contains("<dc:title>标题 &amp; &lt;副标题&gt;</dc:title>"));
         assert!(opf.contains("<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"));
         assert!(toc_ncx(&p).contains(&p.identifier));
+        assert!(opf.contains(
+            "<item id=\"cover\" href=\"text/cover.xhtml\" media-type=\"application/xhtml+xml\" \
+             properties=\"svg\"/>"
+        ));
+        assert!(
+            opf.contains("<reference type=\"cover\" title=\"封面\" href=\"text/cover.xhtml\"/>")
+        );
     }
 
     #[test]
