@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod model;
 pub mod package;
 pub mod parse;
+pub mod parts;
 pub mod render;
 pub mod report;
 pub mod sanitize;

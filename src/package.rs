@@ -21,6 +21,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::model::{Asset, Book};
+use crate::parts::{self, Entry};
 use crate::render;
 use crate::xhtml::{Writer, escape};
 
@@ -36,6 +37,8 @@ struct Contents<'a> {
     /// `dcterms:modified`, and the timestamp of every zip entry.
     modified: OffsetDateTime,
     chapters: Vec<Chapter>,
+    /// The first level of the contents: parts (see `parts`) and chapters outside any.
+    entries: Vec<Entry>,
 }
 
 impl<'a> Contents<'a> {
@@ -50,6 +53,19 @@ impl<'a> Contents<'a> {
                 title: lesson.title.clone(),
                 mathml: crate::model::contains_element(&lesson.article, "math"),
             })
+            .collect::<Vec<Chapter>>();
+        // The introduction page is no lesson of a part.
+        let front = usize::from(book.front.is_some());
+        let titles: Vec<&str> = chapters[front..].iter().map(|c| c.title.as_str()).collect();
+        let entries = (0..front)
+            .map(Entry::Chapter)
+            .chain(parts::entries(&titles).into_iter().map(|e| match e {
+                Entry::Chapter(i) => Entry::Chapter(i + front),
+                Entry::Part { name, chapters } => Entry::Part {
+                    name,
+                    chapters: chapters.start + front..chapters.end + front,
+                },
+            }))
             .collect();
         Contents {
             book,
@@ -57,6 +73,7 @@ impl<'a> Contents<'a> {
             identifier: identifier(&book.title),
             modified,
             chapters,
+            entries,
         }
     }
 }
@@ -445,14 +462,35 @@ fn nav_xhtml(p: &Contents) -> String {
         w.open("nav", &[("epub:type", "toc"), ("id", "toc")]);
         w.element("h1", &[], "目录");
         w.open("ol", &[]);
-        for chapter in &p.chapters {
-            w.open("li", &[]);
+        let link = |w: &mut Writer, chapter: &Chapter| {
             w.element(
                 "a",
                 &[("href", &format!("{}.xhtml", chapter.id))],
                 &chapter.title,
             );
-            w.close("li");
+        };
+        for entry in &p.entries {
+            match entry {
+                Entry::Chapter(i) => {
+                    w.open("li", &[]);
+                    link(w, &p.chapters[*i]);
+                    w.close("li");
+                }
+                // The part's name leads to its first lesson, so it is a place to go as well.
+                Entry::Part { name, chapters } => {
+                    w.open("li", &[("class", "part")]);
+                    let first = &p.chapters[chapters.start];
+                    w.element("a", &[("href", &format!("{}.xhtml", first.id))], name);
+                    w.open("ol", &[]);
+                    for chapter in &p.chapters[chapters.clone()] {
+                        w.open("li", &[]);
+                        link(w, chapter);
+                        w.close("li");
+                    }
+                    w.close("ol");
+                    w.close("li");
+                }
+            }
         }
         w.close("ol");
         w.close("nav");
@@ -485,19 +523,39 @@ fn toc_ncx(p: &Contents) -> String {
         "    <meta name=\"dtb:uid\" content=\"{}\"/>\n",
         escape(&p.identifier)
     ));
-    o.push_str("    <meta name=\"dtb:depth\" content=\"1\"/>\n    <meta name=\"dtb:totalPageCount\" content=\"0\"/>\n    <meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n  </head>\n");
+    let parts = p.entries.iter().any(|e| matches!(e, Entry::Part { .. }));
+    let depth = if parts { 2 } else { 1 };
+    o.push_str(&format!("    <meta name=\"dtb:depth\" content=\"{depth}\"/>\n    <meta name=\"dtb:totalPageCount\" content=\"0\"/>\n    <meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n  </head>\n"));
     o.push_str(&format!(
         "  <docTitle><text>{}</text></docTitle>\n  <navMap>\n",
         escape(&p.book.title)
     ));
-    for (i, chapter) in p.chapters.iter().enumerate() {
+    let mut order = 0;
+    let mut point = |o: &mut String, label: &str, chapter: &Chapter, indent: &str| {
+        order += 1;
         o.push_str(&format!(
-            "    <navPoint id=\"nav-{}\" playOrder=\"{}\"><navLabel><text>{}</text></navLabel><content src=\"{}\"/></navPoint>\n",
-            i + 1,
-            i + 1,
-            escape(&chapter.title),
+            "{indent}<navPoint id=\"nav-{order}\" playOrder=\"{order}\"><navLabel><text>{}</text></navLabel><content src=\"{}\"/>",
+            escape(label),
             chapter.href()
         ));
+    };
+    for entry in &p.entries {
+        match entry {
+            Entry::Chapter(i) => {
+                let chapter = &p.chapters[*i];
+                point(&mut o, &chapter.title, chapter, "    ");
+                o.push_str("</navPoint>\n");
+            }
+            Entry::Part { name, chapters } => {
+                point(&mut o, name, &p.chapters[chapters.start], "    ");
+                o.push('\n');
+                for chapter in &p.chapters[chapters.clone()] {
+                    point(&mut o, &chapter.title, chapter, "      ");
+                    o.push_str("</navPoint>\n");
+                }
+                o.push_str("    </navPoint>\n");
+            }
+        }
     }
     o.push_str("  </navMap>\n</ncx>\n");
     o
@@ -576,6 +634,66 @@ mod tests {
         assert!(
             opf.contains("<reference type=\"cover\" title=\"封面\" href=\"text/cover.xhtml\"/>")
         );
+    }
+
+    #[test]
+    fn contents_group_lessons_into_the_parts_their_titles_name() {
+        let mut b = book();
+        let lesson = b.lessons[0].clone();
+        b.front = Some(lesson.clone());
+        b.lessons = [
+            "01 | 基础篇：一",
+            "02 | 基础篇：二",
+            "03 | 案例篇：三",
+            "结束语 | 完",
+        ]
+        .iter()
+        .map(|t| crate::model::Lesson {
+            title: (*t).into(),
+            ..lesson.clone()
+        })
+        .collect();
+        let c = cover();
+        let p = Contents::new(&b, &c, modified());
+        let nav = nav_xhtml(&p);
+        assert!(
+            nav.contains(
+                "<li class=\"part\"><a href=\"lesson-001.xhtml\">基础篇</a><ol><li><a \
+                 href=\"lesson-001.xhtml\">01 | 基础篇：一</a></li><li><a \
+                 href=\"lesson-002.xhtml\">02 | 基础篇：二</a></li></ol></li>"
+            ),
+            "{nav}"
+        );
+        assert!(nav.contains("<li><a href=\"front.xhtml\">"), "{nav}");
+        assert!(
+            nav.contains("</ol></li><li><a href=\"lesson-004.xhtml\">结束语 | 完</a></li></ol>")
+        );
+        let ncx = toc_ncx(&p);
+        let doc = roxmltree::Document::parse(&ncx).unwrap_or_else(|e| panic!("{e}\n{ncx}"));
+        let points: Vec<(String, usize)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("navPoint"))
+            .map(|n| {
+                let label = n.descendants().find(|d| d.has_tag_name("text")).unwrap();
+                let depth = n.ancestors().filter(|a| a.has_tag_name("navPoint")).count();
+                (label.text().unwrap().to_owned(), depth)
+            })
+            .collect();
+        let expected = [
+            ("01 | 一", 1),
+            ("基础篇", 1),
+            ("01 | 基础篇：一", 2),
+            ("02 | 基础篇：二", 2),
+            ("案例篇", 1),
+            ("03 | 案例篇：三", 2),
+            ("结束语 | 完", 1),
+        ];
+        let expected: Vec<(String, usize)> = expected
+            .iter()
+            .map(|(t, d)| ((*t).to_owned(), *d))
+            .collect();
+        assert_eq!(points, expected);
+        assert!(ncx.contains("dtb:depth\" content=\"2\""));
     }
 
     #[test]
