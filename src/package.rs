@@ -530,27 +530,28 @@ fn toc_ncx(p: &Contents) -> String {
         "  <docTitle><text>{}</text></docTitle>\n  <navMap>\n",
         escape(&p.book.title)
     ));
-    let mut order = 0;
-    let mut point = |o: &mut String, label: &str, chapter: &Chapter, indent: &str| {
-        order += 1;
+    // NCX wants one playOrder per target: a part shares its first lesson's, ids stay unique.
+    let mut id = 0;
+    let mut point = |o: &mut String, label: &str, i: usize, indent: &str| {
+        id += 1;
         o.push_str(&format!(
-            "{indent}<navPoint id=\"nav-{order}\" playOrder=\"{order}\"><navLabel><text>{}</text></navLabel><content src=\"{}\"/>",
+            "{indent}<navPoint id=\"nav-{id}\" playOrder=\"{}\"><navLabel><text>{}</text></navLabel><content src=\"{}\"/>",
+            i + 1,
             escape(label),
-            chapter.href()
+            p.chapters[i].href()
         ));
     };
     for entry in &p.entries {
         match entry {
             Entry::Chapter(i) => {
-                let chapter = &p.chapters[*i];
-                point(&mut o, &chapter.title, chapter, "    ");
+                point(&mut o, &p.chapters[*i].title, *i, "    ");
                 o.push_str("</navPoint>\n");
             }
             Entry::Part { name, chapters } => {
-                point(&mut o, name, &p.chapters[chapters.start], "    ");
+                point(&mut o, name, chapters.start, "    ");
                 o.push('\n');
-                for chapter in &p.chapters[chapters.clone()] {
-                    point(&mut o, &chapter.title, chapter, "      ");
+                for i in chapters.clone() {
+                    point(&mut o, &p.chapters[i].title, i, "      ");
                     o.push_str("</navPoint>\n");
                 }
                 o.push_str("    </navPoint>\n");

@@ -16,4 +16,5 @@ mod images;
 mod parsers;
 mod properties;
 mod regressions;
+mod rendering;
 mod settings;
