@@ -10,6 +10,7 @@
 # 758x1024 PDF (OUTDIR/N-calibre.pdf, the page size of a 6" reader) and, with poppler's
 # pdftoppm, its first RENDER_PAGES pages (default 3) to OUTDIR/N-calibre-P.png in grey.
 #
+# A calibre conversion that takes longer than RENDER_TIMEOUT seconds (default 300) is stopped.
 # Needs: python3, unzip, and chromium (Debian: `apt-get install chromium fonts-noto-cjk`).
 # Optional: calibre's ebook-convert, pdftoppm (poppler-utils), and Pillow or ImageMagick for
 # the grey conversion of Chromium's shot (without either it stays in colour, with a note).
@@ -61,6 +62,10 @@ if len(sys.argv) > 3:
     keep = spine[n - 1]
     text = re.sub(r'\s*<itemref idref="([^"]+)"\s*/>',
                   lambda m: m.group(0) if m.group(1) == keep else "", text)
+    # Without a cover in the metadata calibre's PDF starts with the document, not the cover.
+    text = re.sub(r'\s*<meta name="cover"[^>]*/>', "", text)
+    text = re.sub(r'\s*<guide>.*?</guide>', "", text, flags=re.S)
+    text = text.replace(' properties="cover-image"', "")
     with zipfile.ZipFile(sys.argv[3], "w") as z:
         z.write(os.path.join(root, "mimetype"), "mimetype", zipfile.ZIP_STORED)
         for base, _, files in os.walk(root):
@@ -98,7 +103,7 @@ for n in "${positions[@]}"; do
 
   if command -v ebook-convert >/dev/null; then
     spine_tool "$n" "$work/one.epub" >/dev/null
-    ebook-convert "$work/one.epub" "$outdir/$n-calibre.pdf" --custom-size 758x1024 \
+    timeout "${RENDER_TIMEOUT:-300}" ebook-convert "$work/one.epub" "$outdir/$n-calibre.pdf" --custom-size 758x1024 \
       --unit devicepixel --pdf-page-margin-left 20 --pdf-page-margin-right 20 \
       --pdf-page-margin-top 20 --pdf-page-margin-bottom 20 >"$work/calibre.log" 2>&1 ||
       { cat "$work/calibre.log" >&2; echo "error: ebook-convert failed on document $n" >&2; exit 1; }
