@@ -30,6 +30,8 @@ pub const WIDE_COLUMNS: usize = 60;
 pub const CODE_CLASS: &str = "code";
 pub const WIDE_CLASS: &str = "code-wide";
 pub const LINE_CLASS: &str = "line";
+/// Class of a line of a shell session that is a command (after a prompt), not output.
+pub const COMMAND_CLASS: &str = "line command";
 
 /// The token classes written, each with the syntect scopes it covers (the first class whose
 /// scope prefixes a token's innermost matching scope wins). `styles/book.css` styles each.
@@ -240,18 +242,18 @@ fn highlighted_lines(lines: &[&str], language: Option<&str>) -> Vec<Node> {
             let mut stack = ScopeStack::new();
             lines
                 .iter()
-                .map(|line| line_node(tokens(line, &mut state, &mut stack)))
+                .map(|line| line_node(tokens(line, &mut state, &mut stack), LINE_CLASS))
                 .collect()
         }
         None => lines
             .iter()
-            .map(|line| line_node(vec![(None, format!("{line}\n"))]))
+            .map(|line| line_node(vec![(None, format!("{line}\n"))], LINE_CLASS))
             .collect(),
     }
 }
 
-/// A shell session: each command (after its prompt) highlighted as shell on its own, the
-/// output plain.
+/// A shell session: each command (after its prompt) highlighted as shell on its own and marked
+/// as a command, so it stands out from the output, which stays plain.
 fn session_lines(lines: &[&str]) -> Vec<Node> {
     let bash = syntax_for("bash");
     lines
@@ -262,9 +264,9 @@ fn session_lines(lines: &[&str]) -> Vec<Node> {
                 let mut state = ParseState::new(bash);
                 let mut stack = ScopeStack::new();
                 parts.extend(tokens(&line[len..], &mut state, &mut stack));
-                line_node(parts)
+                line_node(parts, COMMAND_CLASS)
             }
-            _ => line_node(vec![(None, format!("{line}\n"))]),
+            _ => line_node(vec![(None, format!("{line}\n"))], LINE_CLASS),
         })
         .collect()
 }
@@ -310,7 +312,7 @@ fn class_of(stack: &ScopeStack) -> Option<&'static str> {
     })
 }
 
-fn line_node(runs: Vec<(Option<&'static str>, String)>) -> Node {
+fn line_node(runs: Vec<(Option<&'static str>, String)>, class: &str) -> Node {
     let children = runs
         .into_iter()
         .map(|(class, text)| match class {
@@ -324,7 +326,7 @@ fn line_node(runs: Vec<(Option<&'static str>, String)>) -> Node {
         .collect();
     Node::Element(Element {
         tag: "span",
-        attributes: vec![("class", LINE_CLASS.to_owned())],
+        attributes: vec![("class", class.to_owned())],
         children,
     })
 }
@@ -457,7 +459,7 @@ mod tests {
              Linux 4.15.0 (ubuntu) \t09/22/18 \t_x86_64_\t(2 CPU)\n</code></pre>",
         );
         assert!(
-            out.contains("<span class=\"line\"><span class=\"hl-prompt\">$ </span>mpstat"),
+            out.contains("<span class=\"line command\"><span class=\"hl-prompt\">$ </span>mpstat"),
             "{out}"
         );
         assert!(

@@ -54,7 +54,7 @@ fn every_code_block_of_linux_perf_is_laid_out_line_by_line() {
         "{classes:?}"
     );
     // A shell session: the prompt marked, the command after it.
-    assert!(all.contains("<span class=\"hl-prompt\">$ </span>"));
+    assert!(all.contains("<span class=\"line command\"><span class=\"hl-prompt\">$ </span>"));
 }
 
 #[test]
