@@ -82,6 +82,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         language: config.language.clone(),
         front: None,
         lessons: Vec::with_capacity(lessons.len()),
+        parts: Vec::new(),
         images: Vec::new(),
     };
     if let Some((lesson, lesson_warnings)) = front {
@@ -93,6 +94,13 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         book.lessons.push(lesson);
     }
     check_comment_choice(&book, &config.comments)?;
+    // The sections of MkDocs `nav:`, failing those the parts the lesson titles name.
+    book.parts = if column.parts.is_empty() {
+        let titles: Vec<&str> = book.lessons.iter().map(|l| l.title.as_str()).collect();
+        parts::from_titles(&titles)
+    } else {
+        column.parts.clone()
+    };
     // `--author` or the settings file; failing both, the name the lessons greet the reader with.
     if book.author.is_none() {
         book.author = parse::column_author(&book.lessons);

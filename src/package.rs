@@ -56,16 +56,19 @@ impl<'a> Contents<'a> {
             .collect::<Vec<Chapter>>();
         // The introduction page is no lesson of a part.
         let front = usize::from(book.front.is_some());
-        let titles: Vec<&str> = chapters[front..].iter().map(|c| c.title.as_str()).collect();
         let entries = (0..front)
             .map(Entry::Chapter)
-            .chain(parts::entries(&titles).into_iter().map(|e| match e {
-                Entry::Chapter(i) => Entry::Chapter(i + front),
-                Entry::Part { name, chapters } => Entry::Part {
-                    name,
-                    chapters: chapters.start + front..chapters.end + front,
-                },
-            }))
+            .chain(
+                parts::entries(&book.parts, book.lessons.len())
+                    .into_iter()
+                    .map(|e| match e {
+                        Entry::Chapter(i) => Entry::Chapter(i + front),
+                        Entry::Part { name, chapters } => Entry::Part {
+                            name,
+                            chapters: chapters.start + front..chapters.end + front,
+                        },
+                    }),
+            )
             .collect();
         Contents {
             book,
@@ -582,6 +585,7 @@ mod tests {
             language: "zh-CN".into(),
             front: None,
             lessons: vec![lesson],
+            parts: Vec::new(),
             images: Vec::new(),
         }
     }
@@ -654,6 +658,8 @@ mod tests {
             ..lesson.clone()
         })
         .collect();
+        let titles: Vec<&str> = b.lessons.iter().map(|l| l.title.as_str()).collect();
+        b.parts = parts::from_titles(&titles);
         let c = cover();
         let p = Contents::new(&b, &c, modified());
         let nav = nav_xhtml(&p);

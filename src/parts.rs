@@ -1,4 +1,5 @@
-//! Lesson titles -> the parts of a column, for a second level in the table of contents.
+//! The parts of a column, for a second level in the table of contents: where lesson titles
+//! name them (MkDocs `nav:` sections are read by `discover`), and the contents' first level.
 //!
 //! GeekTime names a column's parts in its lesson titles: `03 | 基础篇：…`, `10 | 案例篇：…`. A
 //! label is a part only where the lessons that carry it sit together: when every label makes
@@ -10,6 +11,8 @@
 
 use std::ops::Range;
 
+use crate::model::Part;
+
 /// One entry of the contents' first level: a part and the chapters in it, or a chapter alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -20,43 +23,50 @@ pub enum Entry {
     Chapter(usize),
 }
 
-/// The contents' first level for chapters titled `titles`, in order: parts where the titles
-/// name them, every chapter on its own otherwise.
-pub fn entries(titles: &[&str]) -> Vec<Entry> {
-    let labels: Vec<Option<&str>> = titles.iter().map(|t| label(t)).collect();
+/// The contents' first level for `count` lessons that form `parts` (in order, each a run of
+/// lessons): each part with its lessons, every lesson outside a part on its own.
+pub fn entries(parts: &[Part], count: usize) -> Vec<Entry> {
     let mut entries = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while i < labels.len() {
-        match labels[i] {
-            None => {
-                entries.push(Entry::Chapter(i));
-                i += 1;
-            }
-            Some(name) => {
-                if seen.contains(&name) {
-                    return flat(titles.len());
-                }
-                seen.push(name);
-                let end = (i..labels.len())
-                    .find(|&j| labels[j] != Some(name))
-                    .unwrap_or(labels.len());
-                entries.push(Entry::Part {
-                    name: name.to_owned(),
-                    chapters: i..end,
-                });
-                i = end;
-            }
-        }
+    let mut next = 0;
+    for part in parts {
+        entries.extend((next..part.lessons.start).map(Entry::Chapter));
+        entries.push(Entry::Part {
+            name: part.name.clone(),
+            chapters: part.lessons.clone(),
+        });
+        next = part.lessons.end;
     }
-    if seen.len() < 2 {
-        return flat(titles.len());
-    }
+    entries.extend((next..count).map(Entry::Chapter));
     entries
 }
 
-fn flat(n: usize) -> Vec<Entry> {
-    (0..n).map(Entry::Chapter).collect()
+/// The parts lesson titles name, in order; none when they name fewer than two, or when a label
+/// comes back after another one.
+pub fn from_titles(titles: &[&str]) -> Vec<Part> {
+    let labels: Vec<Option<&str>> = titles.iter().map(|t| label(t)).collect();
+    let mut parts: Vec<Part> = Vec::new();
+    let mut i = 0;
+    while i < labels.len() {
+        let Some(name) = labels[i] else {
+            i += 1;
+            continue;
+        };
+        if parts.iter().any(|p| p.name == name) {
+            return Vec::new();
+        }
+        let end = (i..labels.len())
+            .find(|&j| labels[j] != Some(name))
+            .unwrap_or(labels.len());
+        parts.push(Part {
+            name: name.to_owned(),
+            lessons: i..end,
+        });
+        i = end;
+    }
+    if parts.len() < 2 {
+        return Vec::new();
+    }
+    parts
 }
 
 /// The part a title names: `基础篇` in `03 | 基础篇：…` (after the lesson's number, before a
@@ -73,6 +83,13 @@ fn label(title: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    fn part(name: &str, lessons: Range<usize>) -> Part {
+        Part {
+            name: name.into(),
+            lessons,
+        }
+    }
+
     #[test]
     fn lessons_that_share_a_part_label_in_one_run_make_a_part() {
         let titles = [
@@ -85,23 +102,11 @@ mod tests {
             "结束语 | 再见",
         ];
         assert_eq!(
-            entries(&titles),
-            vec![
-                Entry::Chapter(0),
-                Entry::Part {
-                    name: "基础篇".into(),
-                    chapters: 1..3
-                },
-                Entry::Part {
-                    name: "进阶篇".into(),
-                    chapters: 3..4
-                },
-                Entry::Chapter(4),
-                Entry::Part {
-                    name: "实战篇".into(),
-                    chapters: 5..6
-                },
-                Entry::Chapter(6),
+            from_titles(&titles),
+            [
+                part("基础篇", 1..3),
+                part("进阶篇", 3..4),
+                part("实战篇", 5..6)
             ]
         );
     }
@@ -115,18 +120,40 @@ mod tests {
             "06 | 案例篇：系统的 CPU 使用率很高",
             "09 | 基础篇：怎么理解Linux软中断？",
         ];
-        assert_eq!(entries(&titles), flat(4));
+        assert_eq!(from_titles(&titles), []);
     }
 
     #[test]
-    fn titles_without_part_labels_stay_flat() {
+    fn titles_without_part_labels_name_no_parts() {
         let titles = [
             "07 | 运行时（上）：不同语言",
             "08 | 运行时（下）：不同语言",
             "19 | 实战进阶（一）：连接器",
         ];
-        assert_eq!(entries(&titles), flat(3));
+        assert_eq!(from_titles(&titles), []);
         // One label alone divides nothing.
-        assert_eq!(entries(&["01 | 基础篇：一", "02 | 其他"]), flat(2));
+        assert_eq!(from_titles(&["01 | 基础篇：一", "02 | 其他"]), []);
+    }
+
+    #[test]
+    fn entries_put_lessons_outside_parts_between_them() {
+        let parts = [part("基础篇", 1..3), part("实战篇", 4..5)];
+        assert_eq!(
+            entries(&parts, 6),
+            [
+                Entry::Chapter(0),
+                Entry::Part {
+                    name: "基础篇".into(),
+                    chapters: 1..3
+                },
+                Entry::Chapter(3),
+                Entry::Part {
+                    name: "实战篇".into(),
+                    chapters: 4..5
+                },
+                Entry::Chapter(5),
+            ]
+        );
+        assert_eq!(entries(&[], 2), [Entry::Chapter(0), Entry::Chapter(1)]);
     }
 }

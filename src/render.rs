@@ -332,6 +332,7 @@ mod tests {
             language: "zh-CN".into(),
             front: Some(lesson()),
             lessons: Vec::new(),
+            parts: Vec::new(),
             images: Vec::new(),
         };
         for n in 0..40 {

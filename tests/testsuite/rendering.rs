@@ -155,3 +155,29 @@ fn contents_group_lessons_into_the_parts_their_titles_name() {
     assert!(nav.contains("<li class=\"part\"><a href=\"lesson-002.xhtml\">基础篇</a><ol>"));
     assert_epubcheck_clean(&out);
 }
+
+#[test]
+fn the_sections_of_an_mkdocs_nav_are_the_parts_of_the_contents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("column");
+    let docs = dir.join("docs");
+    fs::create_dir_all(&docs).unwrap();
+    for name in ["开篇词.md", "一.md", "二.md", "三.md", "结束语.md"] {
+        fs::write(docs.join(name), "你好，我是张磊。").unwrap();
+    }
+    fs::write(
+        dir.join("mkdocs.yml"),
+        "site_name: 分篇\nnav:\n  - 开篇词.md\n  - 基础篇:\n    - 一.md\n    - 二.md\n  - 实战篇:\n    \
+         - 三.md\n  - 结束语.md\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("sections.epub");
+    assert_success(&build_offline(&dir, &out, &[]), "sections");
+    let book = Book::open(&out);
+    let labels: Vec<String> = book.nav().into_iter().map(|n| n.label).collect();
+    assert_eq!(
+        labels,
+        ["开篇词", "基础篇", "一", "二", "实战篇", "三", "结束语"]
+    );
+    assert_epubcheck_clean(&out);
+}
