@@ -210,15 +210,21 @@ fn syntax_for(language: &str) -> Option<&'static SyntaxReference> {
     SYNTAXES.find_syntax_by_token(token)
 }
 
-/// Whether a line starts with a shell prompt: `$ `, or `# ` followed by a command (a root
-/// prompt; `# ` before a comment is not told apart, and reads the same).
+/// Where the command of a line after a shell prompt starts: after `$ `, or after `# ` (a root
+/// prompt) when a command follows, not words of a comment (`# 并发100个请求`).
 fn prompt_len(line: &str) -> Option<usize> {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
-    ["$ ", "# "]
-        .iter()
-        .find(|p| trimmed.starts_with(**p))
-        .map(|p| indent + p.len())
+    if trimmed.starts_with("$ ") {
+        return Some(indent + 2);
+    }
+    let command = trimmed.strip_prefix("# ")?;
+    let looks_like_command = command
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || "./~".contains(c))
+        && command.chars().all(|c| c < '\u{2E80}');
+    looks_like_command.then_some(indent + 2)
 }
 
 /// The lines as `<span class="line">` nodes, highlighted as `language` (or the language the
@@ -265,6 +271,9 @@ fn session_lines(lines: &[&str]) -> Vec<Node> {
                 let mut stack = ScopeStack::new();
                 parts.extend(tokens(&line[len..], &mut state, &mut stack));
                 line_node(parts, COMMAND_CLASS)
+            }
+            _ if line.trim_start().starts_with('#') => {
+                line_node(vec![(Some("hl-comment"), format!("{line}\n"))], LINE_CLASS)
             }
             _ => line_node(vec![(None, format!("{line}\n"))], LINE_CLASS),
         })
@@ -466,6 +475,21 @@ mod tests {
             out.contains("<span class=\"line\">Linux 4.15.0 (ubuntu)"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn in_a_shell_session_a_hash_line_is_a_root_prompt_or_a_comment() {
+        let out =
+            render("<pre><code># 并发100个请求\n# ab -c 100 http://x/\n$ ls\na b\n</code></pre>");
+        assert!(
+            out.contains("<span class=\"line\"><span class=\"hl-comment\"># 并发100个请求\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<span class=\"line command\"><span class=\"hl-prompt\"># </span>ab"),
+            "{out}"
+        );
+        assert!(out.contains("<span class=\"line\">a b\n</span>"), "{out}");
     }
 
     #[test]
