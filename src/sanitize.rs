@@ -762,6 +762,21 @@ mod tests {
     }
 
     #[test]
+    fn code_keeps_only_its_language_as_a_class() {
+        assert_eq!(
+            clean("<pre><code class=\"hljs language-go\">a</code></pre>"),
+            "<pre><code class=\"language-go\">a</code></pre>"
+        );
+        // A page's class never takes on one of the book's own.
+        for class in ["hl-keyword", "line", "language-\" onclick=\"x", "language-"] {
+            let out = clean(&format!(
+                "<code class=\"{class}\">a</code><span class=\"line\">b</span>"
+            ));
+            assert_eq!(out, "<code>a</code><span>b</span>", "{class}");
+        }
+    }
+
+    #[test]
     fn audio_and_video_leave_a_note_with_a_link() {
         let html = "<audio title=\"01 _ 开篇\" src=\"https://a.example/1.mp3\" controls=\"controls\"></audio> \
              <p>x<video poster=\"https://p.example/1.jpg\" preload=\"none\" controls=\"\"><source \
