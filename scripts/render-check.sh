@@ -66,13 +66,21 @@ if len(sys.argv) > 3:
     text = re.sub(r'\s*<meta name="cover"[^>]*/>', "", text)
     text = re.sub(r'\s*<guide>.*?</guide>', "", text, flags=re.S)
     text = text.replace(' properties="cover-image"', "")
+    # calibre adds every document a kept one links to (the contents link to all chapters):
+    # leave the other documents out of the copy.
+    dropped = {os.path.normpath(os.path.join(os.path.dirname(opf), h))
+               for i, h in items.items()
+               if i != keep and h.endswith(".xhtml")}
+    text = re.sub(r'\s*<item [^>]*id="([^"]+)"[^>]*/>',
+                  lambda m: "" if m.group(1) != keep and items[m.group(1)].endswith(".xhtml")
+                  else m.group(0), text)
     with zipfile.ZipFile(sys.argv[3], "w") as z:
         z.write(os.path.join(root, "mimetype"), "mimetype", zipfile.ZIP_STORED)
         for base, _, files in os.walk(root):
             for f in files:
                 path = os.path.join(base, f)
                 name = os.path.relpath(path, root)
-                if name == "mimetype":
+                if name == "mimetype" or os.path.normpath(name) in dropped:
                     continue
                 if name == opf:
                     z.writestr(name, text, zipfile.ZIP_DEFLATED)
