@@ -7,6 +7,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::config::{BuildConfig, BuildPlan, Output};
+use crate::progress::Board;
 use crate::report::Report;
 
 /// What became of one column.
@@ -31,13 +32,42 @@ pub fn build_all(plan: &BuildPlan) -> Vec<Outcome> {
             )
         })
         .collect();
+    let wanted = configs
+        .iter()
+        .any(|(_, c)| c.as_ref().is_ok_and(|c| c.images.progress));
+    let board = Board::new(wanted);
+    let batch = configs.len() > 1;
     configs
         .into_par_iter()
-        .map(|(column, config)| Outcome {
-            result: config.and_then(|c| crate::build(&c)),
-            column,
+        .map(|(column, config)| {
+            let mut line = board.column(batch.then(|| {
+                crate::diagnostics::for_terminal(&column.display().to_string()).into_owned()
+            }));
+            let result = config.and_then(|c| crate::build(&c, &mut line));
+            line.finish();
+            Outcome { result, column }
         })
         .collect()
+}
+
+/// `inputs` with every folder once, in first-seen order, and each repeat with the spelling it
+/// repeats: `a`, `./a`, `a/` and a symlink to `a` are one folder (compared as canonical paths).
+/// A path that does not resolve is kept as given, for the build to report.
+pub fn distinct(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) {
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    let mut kept = Vec::new();
+    let mut repeats = Vec::new();
+    for input in inputs {
+        let key = input.canonicalize().unwrap_or_else(|_| input.clone());
+        match seen.iter().find(|(k, _)| *k == key) {
+            Some((_, first)) => repeats.push((input.clone(), (*first).clone())),
+            None => {
+                seen.push((key, input));
+                kept.push(input.clone());
+            }
+        }
+    }
+    (kept, repeats)
 }
 
 /// Fixes the output file of `config`, avoiding the names already `taken` in this batch.
@@ -57,4 +87,36 @@ fn with_unique_output(
         taken.insert(path.clone());
     }
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_named_twice_in_any_spelling_is_kept_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::create_dir(&a).unwrap();
+        let b = dir.path().join("b");
+        std::fs::create_dir(&b).unwrap();
+        let mut inputs = vec![
+            a.clone(),
+            b.clone(),
+            a.join("."),
+            PathBuf::from(format!("{}/", a.display())),
+        ];
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            inputs.push(link);
+        }
+        let missing = dir.path().join("missing");
+        inputs.push(missing.clone());
+        let (kept, repeats) = distinct(&inputs);
+        assert_eq!(kept, [a.clone(), b, missing]);
+        assert_eq!(repeats.len(), inputs.len() - 3);
+        assert!(repeats.iter().all(|(_, first)| *first == a), "{repeats:?}");
+    }
 }

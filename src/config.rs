@@ -296,6 +296,43 @@ impl FileConfig {
     }
 }
 
+/// The keys a settings file may hold, in the order `FileConfig` declares them (aliases such as
+/// `lang` included), read from the struct itself so help and man page never miss one.
+pub fn settings_keys() -> &'static [&'static str] {
+    /// Answers serde's `deserialize_struct` by keeping the field names it is handed.
+    struct Fields(Option<&'static [&'static str]>);
+    impl<'de> Deserializer<'de> for &mut Fields {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom(
+                "only a struct's fields are asked for",
+            ))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = Some(fields);
+            self.deserialize_any(visitor)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut fields = Fields(None);
+    let _ = FileConfig::deserialize(&mut fields);
+    fields
+        .0
+        .expect("a derived struct deserializer names its fields")
+}
+
 /// `LESSONPUB_CACHE_DIR`, unless unset or empty (`LESSONPUB_CACHE_DIR= lessonpub …` is how a
 /// shell unsets a variable for one command).
 fn env_cache_dir() -> Option<PathBuf> {
@@ -395,6 +432,26 @@ mod tests {
         let path = dir.path().join(CONFIG_FILE_NAME);
         std::fs::write(&path, text).unwrap();
         FileConfig::load(&path)
+    }
+
+    #[test]
+    fn settings_keys_are_the_fields_of_the_settings_file() {
+        let keys = settings_keys();
+        for key in [
+            "title",
+            "language",
+            "lang",
+            "max-width",
+            "grayscale",
+            "with-reply",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {keys:?}");
+        }
+        // Each key is one the file takes; a wrong list would fail here.
+        let err = load("no-such-key = 1\n").unwrap_err().to_string();
+        for key in keys.iter().filter(|k| **k != "lang") {
+            assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
+        }
     }
 
     #[test]

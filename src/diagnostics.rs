@@ -46,6 +46,29 @@ impl fmt::Display for Warning {
     }
 }
 
+/// `n` and its noun, in the singular for one and the plural otherwise: `1 lesson`,
+/// `2 lessons`, `0 entries`. Every count lessonpub prints goes through here.
+pub fn count<N: Copy + fmt::Display + TryInto<u64>>(n: N, noun: &str) -> String {
+    if n.try_into().ok() == Some(1) {
+        return format!("1 {noun}");
+    }
+    format!("{n} {}", plural(noun))
+}
+
+/// The English plural of a regular noun.
+pub fn plural(noun: &str) -> String {
+    let consonant_y = noun
+        .strip_suffix('y')
+        .filter(|stem| stem.chars().last().is_some_and(|c| !"aeiou".contains(c)));
+    if let Some(stem) = consonant_y {
+        format!("{stem}ies")
+    } else if ["s", "x", "ch", "sh"].iter().any(|end| noun.ends_with(end)) {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
+}
+
 /// `text` made safe to print on a terminal: control characters (but line breaks) and bidi
 /// controls are written as `\u{…}` escapes, so a file name or title from a column cannot set the
 /// window title, clear the screen or reorder what the user reads. Everything lessonpub prints
@@ -73,6 +96,17 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_one_and_many() {
+        assert_eq!(count(1, "lesson"), "1 lesson");
+        assert_eq!(count(2, "lesson"), "2 lessons");
+        assert_eq!(count(0u64, "error"), "0 errors");
+        assert_eq!(count(1, "entry"), "1 entry");
+        assert_eq!(count(3, "entry"), "3 entries");
+        assert_eq!(count(2, "day"), "2 days");
+        assert_eq!(count(2, "match"), "2 matches");
+    }
 
     #[test]
     fn terminal_escapes_from_input_are_written_out() {

@@ -20,10 +20,12 @@ pub mod model;
 pub mod package;
 pub mod parse;
 pub mod parts;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod spool;
 pub mod text;
 pub mod validate;
 pub mod xhtml;
@@ -36,17 +38,20 @@ use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::config::{BuildConfig, Output};
-use crate::diagnostics::Warning;
+use crate::diagnostics::{Warning, count};
 use crate::discover::LessonFile;
 use crate::model::{Book, Lesson};
+use crate::progress::Progress;
 use crate::report::Report;
 use crate::select::CommentChoice;
 
-/// Builds one book as `config` says and reports what was written.
-pub fn build(config: &BuildConfig) -> Result<Report> {
+/// Builds one book as `config` says and reports what was written; `progress` shows each stage.
+pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     let mut timings = Timings::start();
+    progress.stage("discover");
     let column = discover::column(&config.input)?;
     timings.lap("discover");
+    progress.done("discover", &count(column.lessons.len(), "lesson file"));
     let mut warnings = column.warnings.clone();
 
     // A cover image file is read first, so a bad one fails the build at once. A drawn cover
@@ -72,6 +77,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         (None, _) => None,
     };
 
+    progress.stage("parse");
     let read = |f: &LessonFile| read_lesson(f, &config.comments);
     let front = column.front.as_ref().map(read).transpose()?;
     let lessons: Vec<(Lesson, Vec<Warning>)> =
@@ -106,21 +112,35 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         book.author = parse::column_author(&book.lessons);
     }
     timings.lap("parse, select, sanitize");
+    let comments = book.lessons.iter().map(|l| l.comments.len()).sum::<usize>();
+    progress.done(
+        "parse",
+        &format!(
+            "{}, {}",
+            count(book.lessons.len(), "lesson"),
+            count(comments, "comment")
+        ),
+    );
 
     // Drawn before the images fill memory: its buffer (megabytes) is gone by then.
-    let cover = match cover_file {
-        Some(file) => file,
-        None => cover::generated(&book.title, book.author.as_deref()),
+    progress.stage("cover");
+    let (cover, how) = match cover_file {
+        Some(file) => (file, "from the file"),
+        None => (
+            cover::generated(&book.title, book.author.as_deref()),
+            "drawn",
+        ),
     };
     timings.lap("cover");
+    progress.done("cover", how);
 
-    let images = images::embed(&mut book, &config.input, &config.images);
+    let images = images::embed(&mut book, &config.input, &config.images, progress);
     if config.strict
         && let Some(first) = images.failures.first()
     {
         let more = match images.failures.len() {
             1 => String::new(),
-            n => format!(", and {} more images failed", n - 1),
+            n => format!(", and {} failed", diagnostics::count(n - 1, "more image")),
         };
         bail!(
             "{}{more} (--strict makes a failed image an error; nothing was written)",
@@ -129,13 +149,32 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
     }
     warnings.extend(images.warnings);
     timings.lap("images");
+    progress.done(
+        "images",
+        &format!(
+            "{}, {} in the book",
+            count(images.stats.sources, "source"),
+            count(images.stats.files, "file")
+        ),
+    );
 
+    progress.stage("package");
     let modified = modified_time(&column)?;
     let staged = package::stage(&book, &cover, render::chapters(&book), modified, &output)?;
     timings.lap("render and package");
+    progress.done("package", &count(book.chapters().count(), "chapter"));
     let check = if config.check {
+        progress.stage("check");
         let report = validate::epubcheck(staged.path())?;
         timings.lap("EPUBCheck");
+        progress.done(
+            "check",
+            &format!(
+                "{}, {}",
+                count(report.fatal + report.errors, "error"),
+                count(report.warnings, "warning")
+            ),
+        );
         if report.failed() {
             let findings: Vec<String> = report
                 .findings
@@ -144,8 +183,8 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
                 .map(|f| format!("\n  {f}"))
                 .collect();
             bail!(
-                "EPUBCheck found {} errors in the book, so it was not written:{}",
-                report.fatal + report.errors,
+                "EPUBCheck found {} in the book, so it was not written:{}",
+                diagnostics::count(report.fatal + report.errors, "error"),
                 findings.concat()
             );
         }
@@ -159,7 +198,7 @@ pub fn build(config: &BuildConfig) -> Result<Report> {
         title: book.title.clone(),
         layout: column.layout,
         lessons: book.lessons.len(),
-        comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
+        comments,
         images: images.stats,
         bytes,
         warnings,

@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use crate::spool::Stretch;
+
 /// One column, ready to be rendered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Book {
@@ -204,5 +206,46 @@ pub struct Asset {
     /// Path inside the EPUB's content folder, e.g. `images/3f2a….jpg`.
     pub book_path: String,
     pub media_type: &'static str,
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
+}
+
+/// What a stored file holds: a few bytes made at hand (the cover, placeholders), or a converted
+/// picture waiting on disk.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bytes {
+    Memory(Vec<u8>),
+    Spooled(Stretch),
+}
+
+impl Bytes {
+    pub fn len(&self) -> u64 {
+        match self {
+            Bytes::Memory(bytes) => bytes.len() as u64,
+            Bytes::Spooled(stretch) => stretch.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn copy_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            Bytes::Memory(bytes) => out.write_all(bytes),
+            Bytes::Spooled(stretch) => stretch.copy_to(out),
+        }
+    }
+
+    /// All of the bytes, in memory.
+    pub fn to_vec(&self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        self.copy_to(&mut out)?;
+        Ok(out)
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes::Memory(bytes)
+    }
 }

@@ -306,7 +306,7 @@ fn write_zip<W: Write + Seek>(
     // Images are compressed already; deflating them again costs time and saves nothing.
     for asset in std::iter::once(p.cover).chain(&p.book.images) {
         zip.start_file(format!("{ROOT}/{}", asset.book_path), stored)?;
-        zip.write_all(&asset.bytes)?;
+        asset.bytes.copy_to(&mut zip)?;
     }
     zip.finish()?.flush()?;
     Ok(())
@@ -314,7 +314,7 @@ fn write_zip<W: Write + Seek>(
 
 /// The width and height of an image the book holds, read from its header.
 fn image_size(asset: &Asset) -> Result<(u32, u32)> {
-    image::ImageReader::new(std::io::Cursor::new(&asset.bytes))
+    image::ImageReader::new(std::io::Cursor::new(asset.bytes.to_vec()?))
         .with_guessed_format()?
         .into_dimensions()
         .with_context(|| format!("cannot read the size of the cover `{}`", asset.book_path))
@@ -601,7 +601,7 @@ mod tests {
         Asset {
             book_path: "images/cover.png".into(),
             media_type: "image/png",
-            bytes,
+            bytes: bytes.into(),
         }
     }
 

@@ -13,8 +13,8 @@
 //!    its name written into every reference to it.
 //!
 //! An image that cannot be had is replaced by a placeholder, embedded only when used, so no
-//! chapter ever refers to anything remote. This stage never prints, except for the progress bar;
-//! `warnings` says what went wrong.
+//! chapter ever refers to anything remote. This stage never prints; it moves the build's progress
+//! line on as images are made (`store::Files`), and `warnings` says what went wrong.
 
 mod cache;
 pub mod convert;
@@ -35,6 +35,7 @@ pub(crate) use source::percent_decode;
 use crate::config::ImageOptions;
 use crate::diagnostics::Warning;
 use crate::model::Book;
+use crate::progress::Progress;
 
 /// What the image is for; it decides how the image is processed and which placeholder stands in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,8 +56,14 @@ pub struct ImageStats {
     pub from_cache: usize,
     /// Local files and `data:` URLs.
     pub local: usize,
-    /// Sources replaced by a placeholder.
+    /// Sources replaced by a placeholder: `unconverted + not_cached` and those that could not be
+    /// had at all.
     pub failed: usize,
+    /// Sources had (downloaded, from the cache or local) that failed to convert, so that
+    /// `downloaded + from_cache + local` = converted + `unconverted`.
+    pub unconverted: usize,
+    /// Remote sources an `--offline` build did not find in the cache (not failures of theirs).
+    pub not_cached: usize,
     /// Image files stored in the book (placeholders included), and their size.
     pub files: usize,
     pub file_bytes: u64,
@@ -67,6 +74,8 @@ pub struct ImageStats {
 pub struct Failure {
     /// The source as written in the lesson.
     pub src: String,
+    /// What it was for (the first use, when it serves as both).
+    pub kind: Kind,
     /// The lesson files that use it, in reading order.
     pub lessons: Vec<PathBuf>,
     pub reason: String,
@@ -78,8 +87,10 @@ impl Failure {
     pub fn warning(&self) -> Warning {
         let others = match self.lessons.len() {
             0 | 1 => String::new(),
-            2 => " (also used in 1 other lesson)".to_owned(),
-            n => format!(" (also used in {} other lessons)", n - 1),
+            n => format!(
+                " (also used in {})",
+                crate::diagnostics::count(n - 1, "other lesson")
+            ),
         };
         let message = format!(
             "image `{}`{others}: {}; shown as a placeholder",
@@ -105,11 +116,18 @@ pub struct Embedded {
 
 /// Embeds the images of `book`, whose lessons come from the `column` folder: every image
 /// reference gets the files the book stores it in, and `book.images` holds those files.
-pub fn embed(book: &mut Book, column: &Path, options: &ImageOptions) -> Embedded {
+/// `progress` counts each image made for each of its uses.
+pub fn embed(
+    book: &mut Book,
+    column: &Path,
+    options: &ImageOptions,
+    progress: &mut Progress,
+) -> Embedded {
     let mut uses = plan::uses(book);
     let (origins, of_use) = plan::origins(&uses);
+    progress.images(origins.iter().map(|o| o.kinds.len()).sum());
     let context = work::Context::new(column, options);
-    let files = store::Files::default();
+    let files = store::Files::new(progress.clone());
     let outcomes = work::run(&context, &origins, &files);
     let stored = store::store(&origins, outcomes, files, &mut uses, &of_use);
     drop(uses);
@@ -189,7 +207,7 @@ mod tests {
             cache_mode: CacheMode::Off,
             ..Default::default()
         };
-        let embedded = embed(&mut b, Path::new("."), &options);
+        let embedded = embed(&mut b, Path::new("."), &options, &mut Progress::hidden());
         assert_eq!(embedded.stats.failed, 4);
         let article = vec!["images/placeholder.png".to_owned()];
         let avatar = vec!["images/avatar.png".to_owned()];
@@ -224,7 +242,7 @@ mod tests {
             cache_mode: CacheMode::Off,
             ..Default::default()
         };
-        let embedded = embed(&mut b, dir.path(), &options);
+        let embedded = embed(&mut b, dir.path(), &options, &mut Progress::hidden());
         assert!(embedded.warnings.is_empty(), "{:?}", embedded.warnings);
         assert_eq!(b.images.len(), 1);
         let files = stored(&b, 0);

@@ -10,27 +10,49 @@ use super::convert::Part;
 use super::plan::{Origin, Use};
 use super::work::{How, Outcome};
 use super::{Failure, ImageStats, Kind, cache, placeholder};
-use crate::model::Asset;
+use crate::model::{Asset, Bytes};
+use crate::progress::Progress;
+use crate::spool::Spool;
 
-/// Book-ready files by name, each held once however many sources share it. Filled from every
-/// worker as parts are made.
-#[derive(Debug, Default)]
-pub(super) struct Files(Mutex<HashMap<String, Asset>>);
+/// Book-ready files by name, each held once however many sources share it, the bytes on disk
+/// (`Spool`) until the book is zipped. Filled from every worker as parts are made, and each
+/// image made moves the build's progress line on.
+#[derive(Debug)]
+pub(super) struct Files {
+    named: Mutex<HashMap<String, Asset>>,
+    /// `None` when no temporary file could be made: then the bytes stay in memory.
+    spool: Option<Spool>,
+    progress: Progress,
+}
 
 impl Files {
-    /// Stores `parts`, each once under a name made from its content, and returns their names.
+    pub fn new(progress: Progress) -> Self {
+        Files {
+            named: Mutex::default(),
+            spool: Spool::new().ok(),
+            progress,
+        }
+    }
+
+    /// Stores `parts` (one image made for one use), each once under a name made from its
+    /// content, and returns their names.
     pub fn add_all(&self, parts: Vec<Part>) -> Vec<String> {
+        self.progress
+            .image_done(parts.iter().map(|p| p.bytes.len() as u64).sum());
         parts.into_iter().map(|part| self.add(part)).collect()
     }
 
     fn add(&self, part: Part) -> String {
         let hash = cache::hex(&Sha256::digest(&part.bytes));
         let name = format!("images/{}.{}", &hash[..16], part.format.extension());
-        let mut files = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        files.entry(name.clone()).or_insert_with(|| Asset {
-            book_path: name.clone(),
-            media_type: part.format.media_type(),
-            bytes: part.bytes,
+        let mut named = self.named.lock().unwrap_or_else(|e| e.into_inner());
+        named.entry(name.clone()).or_insert_with(|| {
+            let spooled = (self.spool.as_ref()).and_then(|spool| spool.append(&part.bytes).ok());
+            Asset {
+                book_path: name.clone(),
+                media_type: part.format.media_type(),
+                bytes: spooled.map_or_else(|| part.bytes.into(), Bytes::Spooled),
+            }
         });
         name
     }
@@ -67,7 +89,7 @@ impl Stored {
             self.assets.push(Asset {
                 book_path: path.to_owned(),
                 media_type: "image/png",
-                bytes,
+                bytes: bytes.into(),
             });
         }
         path
@@ -86,19 +108,23 @@ pub(super) fn store(
 ) -> Stored {
     let mut stored = Stored::default();
     stored.stats.sources = origins.len();
-    let mut files = files.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut files = files.named.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut made: Vec<HashMap<Kind, Vec<String>>> = Vec::with_capacity(origins.len());
     for (origin, outcome) in origins.iter().zip(outcomes) {
         let mut paths = HashMap::new();
-        let failure = |reason: String, offline: bool| Failure {
+        let failure = |kind: Option<Kind>, reason: String, offline: bool| Failure {
             src: origin.src.clone(),
+            kind: kind
+                .or(origin.kinds.first().copied())
+                .unwrap_or(Kind::Article),
             lessons: origin.lessons.clone(),
             reason,
             offline,
         };
         match outcome {
             Outcome::Missing { reason, offline } => {
-                stored.failures.push(failure(reason, offline));
+                stored.stats.not_cached += usize::from(offline);
+                stored.failures.push(failure(None, reason, offline));
             }
             Outcome::Got {
                 how,
@@ -125,11 +151,12 @@ pub(super) fn store(
                             }
                             paths.insert(kind, names);
                         }
-                        Err(why) => reason = Some(why),
+                        Err(why) => reason = Some((kind, why)),
                     }
                 }
-                if let Some(reason) = reason {
-                    stored.failures.push(failure(reason, false));
+                if let Some((kind, reason)) = reason {
+                    stored.stats.unconverted += 1;
+                    stored.failures.push(failure(Some(kind), reason, false));
                 }
             }
         }
@@ -153,6 +180,6 @@ pub(super) fn store(
         u.image.stored = vec![stored.placeholder(u.kind).to_owned()];
     }
     stored.stats.files = stored.assets.len();
-    stored.stats.file_bytes = stored.assets.iter().map(|a| a.bytes.len() as u64).sum();
+    stored.stats.file_bytes = stored.assets.iter().map(|a| a.bytes.len()).sum();
     stored
 }

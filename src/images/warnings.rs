@@ -1,30 +1,50 @@
 //! What to tell the user about the image stage: failed images, the cache, and `--offline`.
 
-use super::Failure;
 use super::store::Stored;
 use super::work::Context;
+use super::{Failure, Kind};
 use crate::config::CacheMode;
-use crate::diagnostics::{Warning, for_terminal};
+use crate::diagnostics::{Warning, count, for_terminal};
 
-/// One warning per image that failed; images missing only because of `--offline` are expected,
-/// so they get one warning in all (one each with `-v`).
+/// Failed images grouped by what they were for and why they failed (`31 avatars: HTTP 404`),
+/// each group once, in reading order; `-v` lists each image of a group after it. A group of one
+/// is that image's own warning. Images missing only because of `--offline` are expected, so
+/// they get one warning in all (one each with `-v`).
 pub(super) fn warnings(embedded: &Stored, context: &Context) -> Vec<Warning> {
     let (offline, failed): (Vec<&Failure>, Vec<&Failure>) =
         embedded.failures.iter().partition(|f| f.offline);
-    let mut warnings: Vec<Warning> = failed.iter().map(|f| f.warning()).collect();
+    let verbose = context.options.verbose;
+    let mut warnings = Vec::new();
+    for group in by_cause(&failed) {
+        match group.as_slice() {
+            [one] => warnings.push(one.warning()),
+            all => {
+                let noun = match all[0].kind {
+                    Kind::Article => "article image",
+                    Kind::Avatar => "avatar",
+                };
+                let list = if verbose { "" } else { " (-v lists each)" };
+                warnings.push(Warning::new(format!(
+                    "{}: {}; shown as placeholders{list}",
+                    count(all.len(), noun),
+                    all[0].reason
+                )));
+                if verbose {
+                    warnings.extend(all.iter().map(|f| f.warning()));
+                }
+            }
+        }
+    }
     if !offline.is_empty() {
         let n = offline.len();
-        let list = if context.options.verbose {
-            ""
-        } else {
-            " (-v lists them)"
-        };
+        let list = if verbose { "" } else { " (-v lists them)" };
         warnings.push(Warning::new(format!(
-            "{n} remote image{} not in the image cache{list}: --offline downloads nothing, so \
+            "{} {} not in the image cache{list}: --offline downloads nothing, so \
              placeholders stand in; build once without --offline to download them",
-            if n == 1 { " is" } else { "s are" }
+            count(n, "remote image"),
+            if n == 1 { "is" } else { "are" }
         )));
-        if context.options.verbose {
+        if verbose {
             warnings.extend(offline.iter().map(|f| f.warning()));
         }
     }
@@ -54,8 +74,8 @@ pub(super) fn warnings(embedded: &Stored, context: &Context) -> Vec<Warning> {
             "what they held was downloaded or converted again"
         };
         warnings.push(Warning::new(format!(
-            "{n} damaged entr{} of the image cache `{dir}` dropped (`{first}`: {why}); {remade}",
-            if n == 1 { "y" } else { "ies" },
+            "{} of the image cache `{dir}` dropped (`{first}`: {why}); {remade}",
+            count(n, "damaged entry"),
         )));
     }
     let cache_error = context
@@ -77,6 +97,20 @@ pub(super) fn warnings(embedded: &Stored, context: &Context) -> Vec<Warning> {
     warnings
 }
 
+/// `failures` in groups of the same kind and reason, in the order each group first appears.
+fn by_cause<'f>(failures: &[&'f Failure]) -> Vec<Vec<&'f Failure>> {
+    let mut groups: Vec<Vec<&Failure>> = Vec::new();
+    for failure in failures {
+        let same =
+            |g: &&mut Vec<&Failure>| g[0].kind == failure.kind && g[0].reason == failure.reason;
+        match groups.iter_mut().find(same) {
+            Some(group) => group.push(failure),
+            None => groups.push(vec![failure]),
+        }
+    }
+    groups
+}
+
 /// `src` made safe and short for a terminal: control and bidi characters escaped, long
 /// `data:` URLs cut.
 pub(super) fn shown(src: &str) -> String {
@@ -92,6 +126,33 @@ pub(super) fn shown(src: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn failure(src: &str, kind: Kind, reason: &str) -> Failure {
+        Failure {
+            src: src.into(),
+            kind,
+            lessons: vec!["1.md".into()],
+            reason: reason.into(),
+            offline: false,
+        }
+    }
+
+    #[test]
+    fn failures_are_grouped_by_kind_and_reason_in_reading_order() {
+        let all = [
+            failure("a1", Kind::Avatar, "HTTP 404"),
+            failure("p1", Kind::Article, "HTTP 404"),
+            failure("a2", Kind::Avatar, "HTTP 404"),
+            failure("a3", Kind::Avatar, "HTTP 500"),
+            failure("a4", Kind::Avatar, "HTTP 404"),
+        ];
+        let refs: Vec<&Failure> = all.iter().collect();
+        let groups: Vec<Vec<&str>> = by_cause(&refs)
+            .iter()
+            .map(|g| g.iter().map(|f| f.src.as_str()).collect())
+            .collect();
+        assert_eq!(groups, [vec!["a1", "a2", "a4"], vec!["p1"], vec!["a3"]]);
+    }
 
     #[test]
     fn shown_sources_are_safe_for_a_terminal() {

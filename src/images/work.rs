@@ -5,12 +5,9 @@
 //! cache is asked first at every step: for what a previous build made of a URL, then for the
 //! original bytes, then for what was made of those bytes.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::{Condvar, Mutex};
 
 use super::cache::{Cache, ProcessedKey};
 use super::convert::{self, Part, Settings};
@@ -87,9 +84,9 @@ impl<'a> Context<'a> {
 
 /// Gets and processes every origin: `jobs` threads get the bytes (downloads overlap), and each
 /// image is then decoded and encoded on the rayon pool, so every core works while downloads
-/// wait on the network. Only encoded bytes are kept; each decoded image lives in one task.
-/// Gets and processes every origin; each part made is stored in `files` as soon as it is made,
-/// so an image shared by many sources is held once, however long the others take.
+/// wait on the network. Downloads stay at most `waiting_limit` originals ahead of the workers,
+/// so memory does not grow with the column; each decoded image lives in one task, and each part
+/// made is stored in `files` as soon as it is made.
 pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<Outcome> {
     if !origins.is_empty()
         && let Err(e) = context.cache.tag()
@@ -97,22 +94,21 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
         note_cache_error(context, e);
     }
     let results: Vec<Mutex<Option<Outcome>>> = origins.iter().map(|_| Mutex::new(None)).collect();
-    let progress = progress_bar(context.options, origins.len());
     let next = AtomicUsize::new(0);
     let jobs = context.options.jobs.clamp(1, origins.len().max(1));
-    let (results_ref, progress_ref) = (&results, &progress);
+    let waiting = Gate::new(waiting_limit());
+    let waiting = &waiting;
+    let results_ref = &results;
     let finish = move |i: usize, how: How, size: u64, parts: Vec<KindParts>| {
         let files = (parts.into_iter())
             .map(|(kind, made)| (kind, made.map(|parts| files.add_all(parts))))
             .collect();
         let outcome = Outcome::Got { how, size, files };
         *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
-        progress_ref.inc(1);
     };
     let missing = move |i: usize, reason: String, offline: bool| {
         *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) =
             Some(Outcome::Missing { reason, offline });
-        progress_ref.inc(1);
     };
     let (finish, missing) = (&finish, &missing);
     rayon::in_place_scope(|scope| {
@@ -126,11 +122,14 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
                             finish(i, How::Cached, 0, parts);
                             continue;
                         }
+                        let ticket = waiting.enter();
                         match obtain(context, origin) {
                             Err((reason, offline)) => missing(i, reason, offline),
                             Ok((bytes, how)) => scope.spawn(move |_| {
                                 let parts = process(context, origin, &bytes, how);
                                 finish(i, how, bytes.len() as u64, parts);
+                                drop(bytes);
+                                drop(ticket);
                             }),
                         }
                     }
@@ -138,7 +137,6 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
             }
         });
     });
-    progress.finish_and_clear();
     results
         .into_iter()
         .map(|slot| {
@@ -149,16 +147,47 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
         .collect()
 }
 
-fn progress_bar(options: &ImageOptions, len: usize) -> ProgressBar {
-    if !options.progress || len == 0 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// How many originals may be had but not yet processed: enough that every worker finds the next
+/// one waiting while downloads continue, few enough that memory stays flat (linux-perf's
+/// downloads otherwise ran 785 originals ahead of two workers).
+fn waiting_limit() -> usize {
+    2 * rayon::current_num_threads() + 2
+}
+
+/// A counting gate: at most `limit` holders of a `Ticket` at once; `enter` waits for a place.
+struct Gate {
+    inside: Mutex<usize>,
+    left: Condvar,
+    limit: usize,
+}
+
+struct Ticket<'a>(&'a Gate);
+
+impl Gate {
+    fn new(limit: usize) -> Self {
+        Gate {
+            inside: Mutex::new(0),
+            left: Condvar::new(),
+            limit: limit.max(1),
+        }
     }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("images {bar:30} {pos}/{len} ({elapsed})")
-            .expect("the progress template is valid"),
-    );
-    bar
+
+    fn enter(&self) -> Ticket<'_> {
+        let mut inside = self.inside.lock().unwrap_or_else(|e| e.into_inner());
+        while *inside >= self.limit {
+            inside = self.left.wait(inside).unwrap_or_else(|e| e.into_inner());
+        }
+        *inside += 1;
+        Ticket(self)
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        let mut inside = self.0.inside.lock().unwrap_or_else(|e| e.into_inner());
+        *inside -= 1;
+        self.0.left.notify_one();
+    }
 }
 
 /// The original bytes of one origin, or why they cannot be had (and whether only `--offline`

@@ -79,11 +79,14 @@ fn three_columns_and_a_broken_one() {
 #[test]
 fn books_with_the_same_title_do_not_overwrite_each_other() {
     let tmp = tempfile::tempdir().unwrap();
-    let column = fixture("html-column");
+    // Two folders of the same name: the same title (one folder given twice is built once).
+    let sources = tempfile::tempdir().unwrap();
+    let first = column_copy("html-column", &sources.path().join("a"));
+    let second = column_copy("html-column", &sources.path().join("b"));
     let run = lessonpub([
         "build".as_ref(),
-        column.as_os_str(),
-        column.as_os_str(),
+        first.as_os_str(),
+        second.as_os_str(),
         "--out-dir".as_ref(),
         tmp.path().as_os_str(),
         "--offline".as_ref(),
@@ -100,12 +103,12 @@ fn books_with_the_same_title_do_not_overwrite_each_other() {
 
 #[test]
 fn single_column_flags_are_refused_with_several_columns() {
-    let column = fixture("html-column");
+    let (html, md) = (fixture("html-column"), fixture("md-column"));
     for flag in [["-o", "x.epub"], ["--title", "t"], ["--cover", "c.png"]] {
         let run = lessonpub([
             "build".as_ref(),
-            column.as_os_str(),
-            column.as_os_str(),
+            html.as_os_str(),
+            md.as_os_str(),
             flag[0].as_ref(),
             flag[1].as_ref(),
         ]);

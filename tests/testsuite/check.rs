@@ -137,7 +137,7 @@ fn check_takes_several_files_and_its_exit_status_tells_errors_from_cannot_check(
     let run = lessonpub_with_only(&bin, &["check".as_ref(), good.as_os_str(), bad.as_os_str()]);
     assert_eq!(run.status.code(), Some(1), "errors found");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.contains("bad.epub`: 0 fatal, 1 errors"), "{stdout}");
+    assert!(stdout.contains("bad.epub`: 0 fatal, 1 error,"), "{stdout}");
 
     // A file that cannot be checked outranks errors found in another, and stops nothing.
     let run = lessonpub_with_only(

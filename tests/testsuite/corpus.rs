@@ -359,7 +359,9 @@ fn kafka_core_lesson_folder_alone_is_a_book_of_that_lesson() {
         "-v".as_ref(),
     ]);
     assert_success(&run, "one lesson folder");
-    assert!(String::from_utf8_lossy(&run.stderr).contains("one page of an MkDocs site, 1 lessons"));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("one page of an MkDocs site, 1 lesson\n")
+    );
     let book = Book::open(&out);
     assert_eq!(labels(&book), ["02 | 一篇文章带你快速搞定Kafka术语"]);
     assert_eq!(book.count_class("comment"), 15);
