@@ -7,8 +7,11 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, ColorChoice, Parser, Subcommand, ValueHint};
 
-use lessonpub::config::{DEFAULT_JOBS, settings_keys};
+use lessonpub::config::settings_keys;
+use lessonpub::lessons::LessonSelection;
+use lessonpub::profile::Profile;
 use lessonpub::select::Limit;
+use lessonpub::volumes::ByteSize;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,6 +84,8 @@ Examples:
   lessonpub build ./sql-must-know --comments 10 --min-likes 5
   lessonpub build ./sre-handbook --comments none --offline
   lessonpub build ./linux-perf --grayscale --max-width 758 --cache-dir /tmp/lessonpub-cache
+  lessonpub build ./linux-perf --profile kindle --max-size 50MB
+  lessonpub build ./linux-perf --lessons 1-20,30 --css my.css
   lessonpub build ./linux-perf -o - | ssh reader 'cat > linux-perf.epub'
   lessonpub build ./columns/* --out-dir books/";
 
@@ -92,8 +97,11 @@ is not written; other columns of a batch still are); 2 when the command line is 
 /// The settings file in a sentence, with its keys as `config.rs` defines them.
 pub fn settings_help() -> String {
     format!(
-        "Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`), \
-         with the flags' names as keys: {}. A flag given on the command line overrides the file.",
+        "Settings can also live in `lessonpub.toml` in the column folder (or `--config FILE`) and \
+         in the user-wide settings file (~/.config/lessonpub/config.toml on Linux, or \
+         $LESSONPUB_CONFIG), with the flags' names as keys: {}. A flag overrides the column's \
+         file, which overrides the user-wide file; a profile fills in only what none of them \
+         sets. A column's own file may not set cache-dir.",
         settings_keys().join(", ")
     )
 }
@@ -108,8 +116,9 @@ fn build_after_help() -> String {
 fn config_help() -> String {
     format!(
         "Settings file [default: lessonpub.toml in the column folder, when there is one]\n\n\
-         e.g. `--config ~/geektime.toml`. Keys: {}. An unknown key or a bad value is an error \
-         naming the line.",
+         Read instead of the column's own lessonpub.toml; the user-wide settings file still lies \
+         under it. e.g. `--config ~/geektime.toml`. Keys: {}. An unknown key or a bad value is \
+         an error naming the line.",
         settings_keys().join(", ")
     )
 }
@@ -209,14 +218,15 @@ pub struct BuildArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Download at most N images at a time
+    /// Download at most N images at a time [default: 8]
     ///
     /// Decoding and resizing use every core regardless. e.g. `-j 16` on a fast connection.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS, allow_negative_numbers = true,
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true,
           value_hint = ValueHint::Other, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
+    pub jobs: Option<u16>,
 
-    /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else the user's cache folder]
+    /// Keep downloaded images in DIR [default: $LESSONPUB_CACHE_DIR, else cache-dir in a settings
+    /// file, else the user's cache folder]
     ///
     /// The cache holds every downloaded image and the files made from it, so a rebuild of the
     /// same column makes no request and repeats no image work. The default is
@@ -224,7 +234,8 @@ pub struct BuildArgs {
     /// ~/Library/Caches/lessonpub on macOS and %LOCALAPPDATA%\lessonpub\cache on Windows.
     /// Images a server said are gone (404, 410) are remembered; timeouts and server errors are
     /// tried again on the next build. The folder can be deleted at any time. Without the flag,
-    /// LESSONPUB_CACHE_DIR names it (set but empty counts as unset). e.g. `--cache-dir
+    /// LESSONPUB_CACHE_DIR names it (set but empty counts as unset), else `cache-dir` in the
+    /// user-wide settings file or a --config file. e.g. `--cache-dir
     /// ~/books/.image-cache`.
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub cache_dir: Option<PathBuf>,
@@ -254,8 +265,64 @@ pub struct BuildArgs {
     /// Store every image in 8-bit gray, for e-ink readers (smaller books)
     ///
     /// e.g. `--grayscale --max-width 758` for an older Kindle.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_grayscale")]
     pub grayscale: bool,
+
+    /// Keep images in colour, whatever --profile or a settings file says
+    ///
+    /// e.g. `--profile kindle --no-grayscale` for a Kindle Colorsoft.
+    #[arg(long, overrides_with = "grayscale")]
+    pub no_grayscale: bool,
+
+    /// Device profile: image width, grey or colour, and a stylesheet for that reader, in one word
+    ///
+    /// kindle: 1236 px, grey (Kindle Paperwhite, 300 ppi); kobo: 1072 px, grey (Kobo Clara);
+    /// koreader: 1264 px, grey; eink: 758 px, grey (any e-ink reader, older 6 inch ones too);
+    /// tablet: 1600 px, colour (iPad, Android tablets). The e-ink profiles darken rules and
+    /// secondary text, which e-ink shows faintly; tablet widens margins and colours links.
+    /// --max-width, --grayscale / --no-grayscale and their settings override the profile's
+    /// parts. e.g. `--profile kobo`.
+    #[arg(long, value_name = "NAME",
+          value_parser = clap::builder::PossibleValuesParser::new(Profile::ALL.map(Profile::name))
+              .try_map(|name| name.parse::<Profile>()))]
+    pub profile: Option<Profile>,
+
+    /// Add the stylesheet FILE to the book, after the book's own (and the profile's)
+    ///
+    /// Its rules come last, so they override lessonpub's. The book holds everything it shows:
+    /// a stylesheet with `@import` or `url(...)` is refused, naming the line. e.g. `--css
+    /// serif.css` holding `body { font-family: serif; }`.
+    #[arg(long, value_name = "FILE")]
+    pub css: Option<PathBuf>,
+
+    /// Only these lessons: positions in the column's order, e.g. 1-20,30 [default: all]
+    ///
+    /// Lessons are counted from 1 in the order the book's contents list them (the number in a
+    /// lesson's title plays no part); `40-` runs to the last. The introduction page of an
+    /// MkDocs column is not counted, and comes along with lesson 1. A position past the end is
+    /// an error that says how many lessons the column has. e.g. `--lessons 1-10`.
+    #[arg(long, value_name = "LIST")]
+    pub lessons: Option<LessonSelection>,
+
+    /// Cut the book into N volumes of about as many lessons each
+    ///
+    /// Each volume is a complete book, `<book>-1.epub`, `<book>-2.epub`, ..., titled `<title>
+    /// (1/N)` and marked as a series; the introduction page goes with the first. Takes
+    /// precedence over --max-size, which then only warns about a volume over it. e.g.
+    /// `--volumes 3`.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |n: &str| n.parse::<i64>().map_err(|e| e.to_string())
+              .and_then(lessonpub::volumes::check_count))]
+    pub volumes: Option<u32>,
+
+    /// Cut the book into as few volumes as keep each under SIZE (e.g. 50MB)
+    ///
+    /// Sizes are the files' real sizes, images included; volumes come out about equal, each a
+    /// complete book named as with --volumes. A book that fits stays one book. A single lesson
+    /// larger than SIZE gets a volume of its own and a warning. Units: KB, MB, GB (powers of
+    /// 1000) or KiB, MiB, GiB. e.g. `--max-size 50MB` for Send to Kindle by e-mail.
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<ByteSize>,
 
     /// Book title [default: the column's name (MkDocs site_name) or the folder name]
     ///

@@ -16,24 +16,28 @@ pub mod files;
 pub mod highlight;
 pub mod images;
 pub mod interrupt;
+pub mod lessons;
 pub mod model;
 pub mod package;
 pub mod parse;
 pub mod parts;
+pub mod profile;
 pub mod progress;
 pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
 pub mod spool;
+pub mod stylesheet;
 pub mod text;
 pub mod validate;
+pub mod volumes;
 pub mod xhtml;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use time::OffsetDateTime;
 
@@ -49,7 +53,10 @@ use crate::select::CommentChoice;
 pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     let mut timings = Timings::start();
     progress.stage("discover");
-    let column = discover::column(&config.input)?;
+    let mut column = discover::column(&config.input)?;
+    if let Some(selection) = &config.lessons {
+        choose_lessons(&mut column, selection)?;
+    }
     timings.lap("discover");
     progress.done("discover", &count(column.lessons.len(), "lesson file"));
     let mut warnings = column.warnings.clone();
@@ -76,6 +83,23 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
         (Some(path), _) => Some(cover::from_file(path)?),
         (None, _) => None,
     };
+    let user_css = match (&config.css, &config.css_named_by) {
+        (Some(path), Some(settings)) if path.exists() && !files::inside(path, &config.input) => {
+            warnings.push(Warning::in_file(
+                settings,
+                None,
+                format!(
+                    "stylesheet `{}` is outside the column folder, so it is not used (a column's \
+                     own settings may only name files inside it; pass `--css` to use it)",
+                    path.display()
+                ),
+            ));
+            None
+        }
+        (Some(path), _) => Some(stylesheet::read_user_css(path)?),
+        (None, _) => None,
+    };
+    let css = stylesheet::assemble(config.profile, user_css.as_deref());
 
     progress.stage("parse");
     let read = |f: &LessonFile| read_lesson(f, &config.comments);
@@ -124,6 +148,7 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
 
     // Drawn before the images fill memory: its buffer (megabytes) is gone by then.
     progress.stage("cover");
+    let users_cover = cover_file.is_some();
     let (cover, how) = match cover_file {
         Some(file) => (file, "from the file"),
         None => (
@@ -159,13 +184,25 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     );
 
     progress.stage("package");
-    let modified = modified_time(&column)?;
-    let staged = package::stage(&book, &cover, render::chapters(&book), modified, &output)?;
+    let packaging = Packaging {
+        cover: &cover,
+        users_cover,
+        extras: package::Extras {
+            css: &css,
+            volume: None,
+        },
+        modified: modified_time(&column)?,
+    };
+    let parts = plan_parts(config, &book, &packaging)?;
+    if config.volumes.is_some() || config.max_size.is_some() {
+        timings.lap("plan volumes");
+    }
+    let staged = stage_parts(config, &book, &parts, &packaging, &output)?;
     timings.lap("render and package");
     progress.done("package", &count(book.chapters().count(), "chapter"));
     let check = if config.check {
         progress.stage("check");
-        let report = validate::epubcheck(staged.path())?;
+        let report = check_staged(staged.iter().map(|(file, _)| file))?;
         timings.lap("EPUBCheck");
         progress.done(
             "check",
@@ -175,6 +212,248 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
                 count(report.warnings, "warning")
             ),
         );
+        Some(report)
+    } else {
+        None
+    };
+    let volumes = staged.len();
+    let mut written = Vec::with_capacity(volumes);
+    for (book_file, mut done) in staged {
+        done.bytes = book_file.commit()?;
+        written.push(done);
+    }
+    warnings.extend(size_warnings(config, &written));
+    Ok(Report {
+        output: written[0].output.clone(),
+        title: book.title.clone(),
+        layout: column.layout,
+        lessons: book.lessons.len(),
+        comments: book.lessons.iter().map(|l| l.comments.len()).sum(),
+        images: images.stats,
+        bytes: written.iter().map(|w| w.bytes).sum(),
+        warnings,
+        check,
+        timings: timings.stages,
+        volumes: if volumes > 1 { written } else { Vec::new() },
+    })
+}
+
+/// What a book is packaged with, besides its lessons.
+struct Packaging<'a> {
+    cover: &'a model::Asset,
+    /// Whether `cover` is the user's picture, which every volume shows; otherwise each volume
+    /// gets a cover drawn with its own title.
+    users_cover: bool,
+    extras: package::Extras<'a>,
+    modified: OffsetDateTime,
+}
+
+impl<'a> Packaging<'a> {
+    /// Volume `number` (from 1) of `count` of `book`, holding the lessons of `part`: the book,
+    /// its cover and what else it is packaged with.
+    fn volume(
+        &self,
+        book: &'a Book,
+        part: std::ops::Range<usize>,
+        number: usize,
+        count: usize,
+    ) -> (Book, model::Asset, package::Extras<'a>) {
+        let volume = volumes::volume_book(book, part, number, count);
+        let cover = if self.users_cover {
+            self.cover.clone()
+        } else {
+            cover::generated(&volume.title, volume.author.as_deref())
+        };
+        let extras = package::Extras {
+            volume: Some(package::Volume {
+                series: &book.title,
+                number,
+            }),
+            ..self.extras
+        };
+        (volume, cover, extras)
+    }
+}
+
+/// Stages the book in a temporary file beside `output`; or, cut into several `parts`, each
+/// volume beside its own file, made and staged one at a time.
+fn stage_parts(
+    config: &BuildConfig,
+    book: &Book,
+    parts: &[std::ops::Range<usize>],
+    packaging: &Packaging,
+    output: &Path,
+) -> Result<Vec<(package::Staged, report::Written)>> {
+    let p = packaging;
+    if let [_] = parts {
+        let chapters = render::chapters(book);
+        let staged = package::stage(book, p.cover, p.extras, chapters, p.modified, output)?;
+        let done = report::Written {
+            output: output.to_path_buf(),
+            lessons: book.lessons.len(),
+            bytes: 0,
+        };
+        return Ok(vec![(staged, done)]);
+    }
+    let count = parts.len();
+    (parts.iter().enumerate())
+        .map(|(i, part)| {
+            let out = volumes::volume_path(output, i + 1, count);
+            check_output(&out, &config.input)?;
+            let (volume, cover, extras) = p.volume(book, part.clone(), i + 1, count);
+            let chapters = render::chapters(&volume);
+            let staged = package::stage(&volume, &cover, extras, chapters, p.modified, &out)?;
+            let done = report::Written {
+                output: out,
+                lessons: volume.lessons.len(),
+                bytes: 0,
+            };
+            Ok((staged, done))
+        })
+        .collect()
+}
+
+/// Keeps the lessons `selection` names; the introduction page stays only with lesson 1.
+fn choose_lessons(
+    column: &mut discover::Column,
+    selection: &lessons::LessonSelection,
+) -> Result<()> {
+    let keep = selection.indices(column.lessons.len(), column.front.is_some())?;
+    if keep.first() != Some(&0) {
+        column.front = None;
+    }
+    let mut lessons = std::mem::take(&mut column.lessons);
+    let kept: Vec<bool> = (0..lessons.len())
+        .map(|i| keep.binary_search(&i).is_ok())
+        .collect();
+    let mut i = 0;
+    lessons.retain(|_| {
+        i += 1;
+        kept[i - 1]
+    });
+    column.lessons = lessons;
+    column.parts = parts::kept(&column.parts, &kept);
+    Ok(())
+}
+
+/// The lessons of each book to write: one part, all the lessons, unless `--volumes` or
+/// `--max-size` cuts the book. Under `--max-size` each planned volume is measured whole, as it
+/// will be written; when one is over (its drawn cover, contents and package documents are not in
+/// the estimate), the plan is made again with as much to spare as the estimates fell short.
+fn plan_parts(
+    config: &BuildConfig,
+    book: &Book,
+    packaging: &Packaging,
+) -> Result<Vec<std::ops::Range<usize>>> {
+    let p = packaging;
+    let all = 0..book.lessons.len();
+    if let Some(count) = config.volumes {
+        return volumes::plan_by_count(book.lessons.len(), count);
+    }
+    let Some(limit) = config.max_size else {
+        return Ok(vec![all]);
+    };
+    let skeleton = Book {
+        title: book.title.clone(),
+        author: book.author.clone(),
+        language: book.language.clone(),
+        front: None,
+        lessons: Vec::new(),
+        parts: Vec::new(),
+        images: Vec::new(),
+    };
+    let fixed = package::measure(&skeleton, p.cover, p.extras, std::iter::empty(), p.modified)?;
+    let costs = volumes::costs(book, fixed);
+    let mut margin = 0;
+    // Each round widens the margin by the worst excess at least, and to the estimates' worst
+    // shortfall; a few rounds settle any real book.
+    for _ in 0..8 {
+        let parts = volumes::plan_by_size(&costs, limit, margin)?;
+        let count = parts.len();
+        // How far the worst volume is over the limit, and how far over its estimate.
+        let (mut excess, mut missed) = (0, 0);
+        for (i, part) in parts.iter().enumerate() {
+            if part.len() == 1 {
+                continue;
+            }
+            let size = if count == 1 {
+                let chapters = render::chapters(book);
+                package::measure(book, p.cover, p.extras, chapters, p.modified)?
+            } else {
+                let (volume, cover, extras) = p.volume(book, part.clone(), i + 1, count);
+                let chapters = render::chapters(&volume);
+                package::measure(&volume, &cover, extras, chapters, p.modified)?
+            };
+            excess = excess.max(size.saturating_sub(limit));
+            missed = missed.max(size.saturating_sub(costs.volume_size(part.clone())));
+        }
+        if excess == 0 {
+            return Ok(parts);
+        }
+        margin = (margin + excess).max(missed);
+    }
+    bail!(
+        "`--max-size {}`: no cut of the book into volumes under that size was found; give a \
+         larger size",
+        volumes::human_size(limit)
+    )
+}
+
+/// What the sizes of the written books call for: a volume over `--max-size` (a lesson too big
+/// on its own, or `--volumes` too few), or, without `--max-size`, a book over Send to Kindle's
+/// limit, with what would shrink it.
+fn size_warnings(config: &BuildConfig, written: &[report::Written]) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for book in written {
+        let size = volumes::human_size(book.bytes);
+        let shown = book.output.display();
+        match config.max_size {
+            Some(limit) if book.bytes > limit => {
+                let why = if config.volumes.is_some() {
+                    "raise --volumes, or leave it out to let --max-size choose the number"
+                        .to_owned()
+                } else {
+                    "it holds a single lesson, which cannot be cut".to_owned()
+                };
+                warnings.push(Warning::new(format!(
+                    "`{shown}` is {size}, over --max-size {}: {why}",
+                    volumes::human_size(limit)
+                )));
+            }
+            Some(_) => {}
+            None if book.bytes > volumes::SEND_TO_KINDLE_LIMIT => {
+                warnings.push(Warning::new(format!(
+                    "`{shown}` is {size}, over the {} Send to Kindle takes by e-mail; {}",
+                    volumes::human_size(volumes::SEND_TO_KINDLE_LIMIT),
+                    shrink_hint(config)
+                )));
+            }
+            None => {}
+        }
+    }
+    warnings
+}
+
+/// What would make a book fit Send to Kindle's e-mail limit, of what the build did not use.
+fn shrink_hint(config: &BuildConfig) -> String {
+    let mut ways = vec!["`--max-size 50MB` cuts it into volumes under that".to_owned()];
+    if !config.images.grayscale {
+        ways.push("`--grayscale` stores its images in grey".to_owned());
+    }
+    if config.images.max_width > 758 {
+        ways.push("`--max-width 758` stores smaller images".to_owned());
+    }
+    ways.join(", ")
+}
+
+/// Runs EPUBCheck on the staged book or volumes; errors fail the build before anything is
+/// written. The report is the first book's, with the warnings of all.
+fn check_staged<'a>(
+    staged: impl Iterator<Item = &'a package::Staged>,
+) -> Result<validate::CheckReport> {
+    let mut all: Option<validate::CheckReport> = None;
+    for book in staged {
+        let report = validate::epubcheck(book.path())?;
         if report.failed() {
             let findings: Vec<String> = report
                 .findings
@@ -188,23 +467,15 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
                 findings.concat()
             );
         }
-        Some(report)
-    } else {
-        None
-    };
-    let bytes = staged.commit()?;
-    Ok(Report {
-        output,
-        title: book.title.clone(),
-        layout: column.layout,
-        lessons: book.lessons.len(),
-        comments,
-        images: images.stats,
-        bytes,
-        warnings,
-        check,
-        timings: timings.stages,
-    })
+        match &mut all {
+            None => all = Some(report),
+            Some(all) => {
+                all.warnings += report.warnings;
+                all.findings.extend(report.findings);
+            }
+        }
+    }
+    all.context("no book was staged to check")
 }
 
 /// Wall time per pipeline stage, for `--verbose`.

@@ -182,6 +182,14 @@ fn build(args: &BuildArgs) -> ExitCode {
                     count(report.comments, "comment"),
                     report.bytes as f64 / 1e6
                 );
+                if to_stdout && !report.volumes.is_empty() {
+                    error(&format!(
+                        "the book was cut into {} volumes, which cannot all go to stdout; \
+                         write them to files with -o FILE.epub",
+                        report.volumes.len()
+                    ));
+                    return ExitCode::FAILURE;
+                }
                 if to_stdout {
                     if let Err(err) = copy_to_stdout(&report.output) {
                         error(&format!("cannot write the book to stdout: {err}"));
@@ -189,6 +197,15 @@ fn build(args: &BuildArgs) -> ExitCode {
                     }
                     if !args.quiet {
                         eprintln!("wrote the book to stdout: {what}");
+                    }
+                } else if !args.quiet && !batch && !report.volumes.is_empty() {
+                    for volume in &report.volumes {
+                        println!(
+                            "wrote `{}`: {}, {:.1} MB",
+                            for_terminal(&volume.output.display().to_string()),
+                            count(volume.lessons, "lesson"),
+                            volume.bytes as f64 / 1e6
+                        );
                     }
                 } else if !args.quiet && !batch {
                     println!(
@@ -258,7 +275,7 @@ fn flags(args: &BuildArgs) -> Flags {
         min_likes: args.min_likes,
         with_reply: args.with_reply,
         offline: args.offline,
-        jobs: usize::from(args.jobs),
+        jobs: args.jobs.map(usize::from),
         cache_dir: args.cache_dir.clone(),
         // clap refuses the two together.
         cache_mode: if args.no_cache {
@@ -269,7 +286,19 @@ fn flags(args: &BuildArgs) -> Flags {
             CacheMode::Use
         },
         max_width: args.max_width,
-        grayscale: args.grayscale,
+        // clap lets the later of the two win.
+        grayscale: if args.grayscale {
+            Some(true)
+        } else if args.no_grayscale {
+            Some(false)
+        } else {
+            None
+        },
+        profile: args.profile,
+        css: args.css.clone(),
+        lessons: args.lessons.clone(),
+        volumes: args.volumes,
+        max_size: args.max_size.map(|size| size.0),
         strict: args.strict,
         check: args.check,
         quiet: args.quiet,

@@ -154,6 +154,15 @@ fn environment_section(roff: &mut Roff) {
             "The image cache folder, when --cache-dir is not given. Set but empty counts as unset.",
         ),
         (
+            "LESSONPUB_CONFIG",
+            "The user-wide settings file to read instead of the platform's one; it must exist.",
+        ),
+        (
+            "XDG_CONFIG_HOME",
+            "On Linux, the user-wide settings file is $XDG_CONFIG_HOME/lessonpub/config.toml \
+             (~/.config/lessonpub/config.toml when it is unset).",
+        ),
+        (
             "XDG_CACHE_HOME",
             "On Linux, the default image cache is $XDG_CACHE_HOME/lessonpub (~/.cache/lessonpub \
              when it is unset).",
@@ -191,6 +200,13 @@ fn files_section(roff: &mut Roff) {
     roff.text([italic(format!("COLUMN/{CONFIG_FILE_NAME}"))]);
     roff.text([roman(
         "The column's settings (see SETTINGS FILE). It may only name a cover inside the column.",
+    )]);
+    roff.control("TP", []);
+    roff.text([italic("~/.config/lessonpub/config.toml")]);
+    roff.text([roman(
+        "The user-wide settings, under the column's own file and the flags (same keys); \
+         ~/Library/Application Support/lessonpub/config.toml on macOS, \
+         %APPDATA%\\lessonpub\\config\\config.toml on Windows. LESSONPUB_CONFIG names another.",
     )]);
     roff.control("TP", []);
     roff.text([italic("~/.cache/lessonpub")]);

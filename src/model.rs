@@ -98,6 +98,24 @@ pub fn images_mut(article: &mut [Node]) -> Vec<&mut Image> {
     images
 }
 
+/// Every image of an article tree, in document order, to read. The tree is walked without
+/// recursion.
+pub fn images(article: &[Node]) -> Vec<&Image> {
+    let mut images = Vec::new();
+    let mut open = vec![article.iter()];
+    while let Some(nodes) = open.last_mut() {
+        match nodes.next() {
+            None => {
+                open.pop();
+            }
+            Some(Node::Image(image)) => images.push(&**image),
+            Some(Node::Element(element)) => open.push(element.children.iter()),
+            Some(Node::Text(_)) => {}
+        }
+    }
+    images
+}
+
 /// Whether an article tree holds an element written as `tag`. The tree is walked without
 /// recursion.
 pub fn contains_element(article: &[Node], tag: &str) -> bool {

@@ -28,10 +28,38 @@ use crate::xhtml::{Writer, escape};
 /// The stylesheet of every book, compiled in.
 pub const BOOK_CSS: &str = include_str!("../styles/book.css");
 
+/// What goes into a package besides the book and its cover.
+#[derive(Debug, Clone, Copy)]
+pub struct Extras<'a> {
+    /// The book's stylesheet (`stylesheet::assemble`).
+    pub css: &'a str,
+    /// Which volume of a column this book is, when the column was cut into several.
+    pub volume: Option<Volume<'a>>,
+}
+
+impl Default for Extras<'_> {
+    fn default() -> Self {
+        Extras {
+            css: BOOK_CSS,
+            volume: None,
+        }
+    }
+}
+
+/// One of several books a column was cut into, for the readers that group a series.
+#[derive(Debug, Clone, Copy)]
+pub struct Volume<'a> {
+    /// The column's title, which names the series.
+    pub series: &'a str,
+    /// From 1.
+    pub number: usize,
+}
+
 /// What the package documents describe: the book, its cover, and the name of each chapter.
 struct Contents<'a> {
     book: &'a Book,
     cover: &'a Asset,
+    extras: Extras<'a>,
     /// `urn:uuid:…`, stable for a column so a rebuild replaces the book on a device.
     identifier: String,
     /// `dcterms:modified`, and the timestamp of every zip entry.
@@ -42,7 +70,7 @@ struct Contents<'a> {
 }
 
 impl<'a> Contents<'a> {
-    fn new(book: &'a Book, cover: &'a Asset, modified: OffsetDateTime) -> Self {
+    fn new(book: &'a Book, cover: &'a Asset, extras: Extras<'a>, modified: OffsetDateTime) -> Self {
         let front = book.front.iter().map(|l| ("front".to_owned(), l));
         let lessons =
             (book.lessons.iter().enumerate()).map(|(i, l)| (format!("lesson-{:03}", i + 1), l));
@@ -73,6 +101,7 @@ impl<'a> Contents<'a> {
         Contents {
             book,
             cover,
+            extras,
             identifier: identifier(&book.title),
             modified,
             chapters,
@@ -147,16 +176,17 @@ impl Drop for Staged {
 }
 
 /// Writes `book` into a temporary file beside `out` (see `Staged`): the package documents, the
-/// cover, the `chapters` (the XHTML of `book.chapters()`, in that order, taken one at a time)
-/// and the book's images. `modified` stamps the metadata and every zip entry.
+/// cover, the stylesheet, the `chapters` (the XHTML of `book.chapters()`, in that order, taken
+/// one at a time) and the book's images. `modified` stamps the metadata and every zip entry.
 pub fn stage(
     book: &Book,
     cover: &Asset,
+    extras: Extras,
     chapters: impl Iterator<Item = String>,
     modified: OffsetDateTime,
     out: &Path,
 ) -> Result<Staged> {
-    let contents = Contents::new(book, cover, modified);
+    let contents = Contents::new(book, cover, extras, modified);
     let dir = destination_dir(out)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".lessonpub-").suffix(".part.epub");
@@ -187,6 +217,80 @@ pub fn stage(
         });
     staged.size = written.with_context(|| format!("cannot write `{}`", out.display()))?;
     Ok(staged)
+}
+
+/// The size in bytes of the file `stage` would write for the same arguments, without writing it.
+pub fn measure(
+    book: &Book,
+    cover: &Asset,
+    extras: Extras,
+    chapters: impl Iterator<Item = String>,
+    modified: OffsetDateTime,
+) -> Result<u64> {
+    let contents = Contents::new(book, cover, extras, modified);
+    let mut counter = Counter::default();
+    write_zip(&contents, chapters, &mut counter)?;
+    Ok(counter.len)
+}
+
+/// The bytes one file adds to a book: its zip entry (compressed as `stage` compresses a file of
+/// that kind) and its line in the archive's directory.
+pub fn entry_size(name: &str, bytes: &[u8], compressed: bool) -> u64 {
+    let method = if compressed {
+        CompressionMethod::Deflated
+    } else {
+        CompressionMethod::Stored
+    };
+    let options = SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut zip = ZipWriter::new(Counter::default());
+    let written = zip
+        .start_file(format!("{ROOT}/{name}"), options)
+        .map_err(std::io::Error::other)
+        .and_then(|()| zip.write_all(bytes))
+        .and_then(|()| zip.finish().map_err(std::io::Error::other));
+    // The end-of-directory record every archive has once.
+    written.map_or(0, |c| c.len.saturating_sub(22))
+}
+
+/// A sink that keeps only the size of what is written to it (the zip writer seeks back to patch
+/// headers, which does not make the file longer).
+#[derive(Debug, Default)]
+struct Counter {
+    position: u64,
+    len: u64,
+}
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.position += buf.len() as u64;
+        self.len = self.len.max(self.position);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Seek for Counter {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let base = match to {
+            std::io::SeekFrom::Start(n) => {
+                self.position = n;
+                return Ok(n);
+            }
+            std::io::SeekFrom::End(d) => (self.len, d),
+            std::io::SeekFrom::Current(d) => (self.position, d),
+        };
+        self.position = base
+            .0
+            .checked_add_signed(base.1)
+            .ok_or_else(|| std::io::Error::other("seek before the start"))?;
+        Ok(self.position)
+    }
 }
 
 /// The zip crate's I/O error says "i/o error: …" and then gives the same error as its cause, so
@@ -282,7 +386,7 @@ fn write_zip<W: Write + Seek>(
     zip.start_file(format!("{ROOT}/toc.ncx"), deflated)?;
     zip.write_all(toc_ncx(p).as_bytes())?;
     zip.start_file(format!("{ROOT}/styles/book.css"), deflated)?;
-    zip.write_all(BOOK_CSS.as_bytes())?;
+    zip.write_all(p.extras.css.as_bytes())?;
     zip.start_file(format!("{ROOT}/text/cover.xhtml"), deflated)?;
     let cover_page = render::cover(
         &p.book.title,
@@ -385,6 +489,27 @@ fn package_opf(p: &Contents) -> String {
         "    <meta property=\"dcterms:modified\">{}</meta>\n",
         w3c_date(p.modified)
     ));
+    if let Some(volume) = &p.extras.volume {
+        // EPUB 3 readers (Apple Books, Kobo, KOReader) group the volumes as a series; calibre
+        // and the Kobo firmware read calibre's own two.
+        o.push_str(&format!(
+            "    <meta property=\"belongs-to-collection\" id=\"series\">{}</meta>\n",
+            escape(volume.series)
+        ));
+        o.push_str("    <meta refines=\"#series\" property=\"collection-type\">series</meta>\n");
+        o.push_str(&format!(
+            "    <meta refines=\"#series\" property=\"group-position\">{}</meta>\n",
+            volume.number
+        ));
+        o.push_str(&format!(
+            "    <meta name=\"calibre:series\" content=\"{}\"/>\n",
+            escape(volume.series)
+        ));
+        o.push_str(&format!(
+            "    <meta name=\"calibre:series_index\" content=\"{}\"/>\n",
+            volume.number
+        ));
+    }
     // EPUB 2 readers (older Kindles, Adobe RMSDK) find the cover through this element.
     o.push_str("    <meta name=\"cover\" content=\"cover-image\"/>\n");
     o.push_str("  </metadata>\n  <manifest>\n");
@@ -611,13 +736,21 @@ mod tests {
 
     fn write_book(out: &Path) -> Result<u64> {
         let book = book();
-        stage(&book, &cover(), render::chapters(&book), modified(), out)?.commit()
+        stage(
+            &book,
+            &cover(),
+            Extras::default(),
+            render::chapters(&book),
+            modified(),
+            out,
+        )?
+        .commit()
     }
 
     #[test]
     fn package_documents_are_well_formed_and_agree() {
         let (b, c) = (book(), cover());
-        let p = Contents::new(&b, &c, modified());
+        let p = Contents::new(&b, &c, Extras::default(), modified());
         for doc in [package_opf(&p), nav_xhtml(&p), toc_ncx(&p), container_xml()] {
             roxmltree::Document::parse_with_options(
                 &doc,
@@ -661,7 +794,7 @@ mod tests {
         let titles: Vec<&str> = b.lessons.iter().map(|l| l.title.as_str()).collect();
         b.parts = parts::from_titles(&titles);
         let c = cover();
-        let p = Contents::new(&b, &c, modified());
+        let p = Contents::new(&b, &c, Extras::default(), modified());
         let nav = nav_xhtml(&p);
         assert!(
             nav.contains(
@@ -710,12 +843,58 @@ mod tests {
         with_math.article = crate::sanitize::article("<p><math><mi>x</mi></math></p>");
         b.lessons.push(with_math);
         let c = cover();
-        let opf = package_opf(&Contents::new(&b, &c, modified()));
+        let opf = package_opf(&Contents::new(&b, &c, Extras::default(), modified()));
         assert!(opf.contains(
             "<item id=\"lesson-002\" href=\"text/lesson-002.xhtml\" \
              media-type=\"application/xhtml+xml\" properties=\"mathml\"/>"
         ));
         assert_eq!(opf.matches("mathml").count(), 1, "{opf}");
+    }
+
+    #[test]
+    fn measure_gives_the_size_stage_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("b.epub");
+        let b = book();
+        let extras = Extras {
+            css: "p {}",
+            volume: Some(Volume {
+                series: "标题",
+                number: 2,
+            }),
+        };
+        let measured = measure(&b, &cover(), extras, render::chapters(&b), modified()).unwrap();
+        let staged = stage(&b, &cover(), extras, render::chapters(&b), modified(), &out).unwrap();
+        assert_eq!(staged.commit().unwrap(), measured);
+        assert_eq!(fs::metadata(&out).unwrap().len(), measured);
+    }
+
+    #[test]
+    fn a_volume_names_its_series_and_place() {
+        let (b, c) = (book(), cover());
+        let extras = Extras {
+            volume: Some(Volume {
+                series: "专栏 & 书",
+                number: 3,
+            }),
+            ..Extras::default()
+        };
+        let opf = package_opf(&Contents::new(&b, &c, extras, modified()));
+        roxmltree::Document::parse(&opf).unwrap();
+        assert!(opf.contains("id=\"series\">专栏 &amp; 书</meta>"), "{opf}");
+        assert!(
+            opf.contains("property=\"group-position\">3</meta>"),
+            "{opf}"
+        );
+    }
+
+    #[test]
+    fn entry_sizes_add_up_to_an_archive() {
+        let text = "<p>课</p>".repeat(500);
+        let deflated = entry_size("text/lesson-001.xhtml", text.as_bytes(), true);
+        let stored = entry_size("images/a.png", &[7; 1000], false);
+        assert!(deflated < text.len() as u64 / 10, "{deflated}");
+        assert!((1000..1200).contains(&stored), "{stored}");
     }
 
     #[test]
@@ -759,7 +938,15 @@ mod tests {
     fn a_chapter_missing_is_an_error_and_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("b.epub");
-        let err = stage(&book(), &cover(), std::iter::empty(), modified(), &out).unwrap_err();
+        let err = stage(
+            &book(),
+            &cover(),
+            Extras::default(),
+            std::iter::empty(),
+            modified(),
+            &out,
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("0 chapters"), "{err:#}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }

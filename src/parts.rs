@@ -40,6 +40,43 @@ pub fn entries(parts: &[Part], count: usize) -> Vec<Entry> {
     entries
 }
 
+/// The parts of the lessons `range` holds, counted from its start (a volume's share of the
+/// column's parts; a part cut by the volume's edge keeps its name on each side).
+pub fn within(parts: &[Part], range: Range<usize>) -> Vec<Part> {
+    parts
+        .iter()
+        .filter_map(|p| {
+            let start = p.lessons.start.max(range.start);
+            let end = p.lessons.end.min(range.end);
+            (start < end).then(|| Part {
+                name: p.name.clone(),
+                lessons: start - range.start..end - range.start,
+            })
+        })
+        .collect()
+}
+
+/// The parts once only the lessons whose `kept` is true remain (`--lessons`); a part left
+/// without lessons goes.
+pub fn kept(parts: &[Part], kept: &[bool]) -> Vec<Part> {
+    // Where each lesson lands: the number of kept lessons before it.
+    let mut position = Vec::with_capacity(kept.len() + 1);
+    let mut n = 0;
+    for &k in kept {
+        position.push(n);
+        n += usize::from(k);
+    }
+    position.push(n);
+    parts
+        .iter()
+        .map(|p| Part {
+            name: p.name.clone(),
+            lessons: position[p.lessons.start]..position[p.lessons.end],
+        })
+        .filter(|p| !p.lessons.is_empty())
+        .collect()
+}
+
 /// The parts lesson titles name, in order; none when they name fewer than two, or when a label
 /// comes back after another one.
 pub fn from_titles(titles: &[&str]) -> Vec<Part> {
@@ -133,6 +170,21 @@ mod tests {
         assert_eq!(from_titles(&titles), []);
         // One label alone divides nothing.
         assert_eq!(from_titles(&["01 | 基础篇：一", "02 | 其他"]), []);
+    }
+
+    #[test]
+    fn a_volume_or_a_choice_of_lessons_keeps_the_parts_of_its_lessons() {
+        let parts = [part("基础篇", 1..4), part("实战篇", 4..6)];
+        assert_eq!(
+            within(&parts, 2..5),
+            [part("基础篇", 0..2), part("实战篇", 2..3)]
+        );
+        assert_eq!(within(&parts, 0..1), []);
+        let chosen = [true, false, true, false, false, true];
+        assert_eq!(
+            kept(&parts, &chosen),
+            [part("基础篇", 1..2), part("实战篇", 2..3)]
+        );
     }
 
     #[test]

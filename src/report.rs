@@ -23,4 +23,16 @@ pub struct Report {
     pub check: Option<crate::validate::CheckReport>,
     /// Wall time of each pipeline stage, in order.
     pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// The volumes written, when the column was cut into several (`output` is the first, and
+    /// `bytes` their sum).
+    pub volumes: Vec<Written>,
+}
+
+/// One file written.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub output: PathBuf,
+    /// Lessons in it, the introduction page aside.
+    pub lessons: usize,
+    pub bytes: u64,
 }

@@ -10,7 +10,7 @@
 //! else a decoder keeps (ICC profiles, EXIF, text chunks, a GIF frame) by `MAX_METADATA_BYTES`;
 //! and what it becomes in the book by `MAX_SLICES`, `MAX_OUTPUT_PIXELS` and `MAX_OUTPUT_BYTES`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use anyhow::{Result, anyhow, bail};
@@ -140,7 +140,7 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
     let image = normalize(image, settings.grayscale);
     let plan = plan(image.width(), image.height());
     // Told before scaling, which blends the edges of flat areas into new colours.
-    let style = if format != ImageFormat::Jpeg && is_drawing(&image) {
+    let style = if format != ImageFormat::Jpeg && (is_drawing(&image) || few_colours(&image)) {
         Style::Drawing
     } else {
         Style::Photo
@@ -261,6 +261,39 @@ impl Plan {
     }
 }
 
+/// `part` encoded again from its own pixels, exactly as `process` encoded it: what the floor
+/// benchmark (`benches/floor.rs`) times as the least encoding a book's pictures need.
+pub fn reencode(part: &Part) -> Result<Part> {
+    match part.format {
+        Format::Jpeg => jpeg(&image::load_from_memory(&part.bytes)?),
+        Format::Png => {
+            let mut decoder = png::Decoder::new(Cursor::new(part.bytes.as_slice()));
+            decoder.set_transformations(png::Transformations::IDENTITY);
+            let mut reader = decoder.read_info()?;
+            let mut data = vec![0; reader.output_buffer_size().unwrap_or(0)];
+            let frame = reader.next_frame(&mut data)?;
+            let info = reader.info();
+            let (width, height) = (info.width, info.height);
+            Ok(match (info.color_type, &info.palette) {
+                (png::ColorType::Indexed, Some(palette)) => {
+                    let indices: Vec<u8> = match frame.bit_depth {
+                        png::BitDepth::Four => (data.chunks(frame.line_size))
+                            .take(height as usize)
+                            .flat_map(|row| {
+                                let pixels = row.iter().flat_map(|b| [b >> 4, b & 15]);
+                                pixels.take(width as usize)
+                            })
+                            .collect(),
+                        _ => data,
+                    };
+                    indexed_png(width, height, palette, &indices)
+                }
+                (color, _) => write_png(width, height, color, frame.bit_depth, None, &data),
+            })
+        }
+    }
+}
+
 /// The largest cover kept as it is; bigger ones are scaled down to fit (Kindle's recommended
 /// 1600x2560, far more than any library view shows).
 const MAX_COVER: (u32, u32) = (1600, 2560);
@@ -297,7 +330,8 @@ pub fn cover(bytes: &[u8]) -> Result<Part> {
 enum Style {
     /// A photo, or anything saved as JPEG: JPEG.
     Photo,
-    /// A diagram, table or screenshot from a lossless format: a PNG of few colours.
+    /// A diagram, table or screenshot, or anything of at most 256 colours, from a lossless
+    /// format: a PNG of few colours.
     Drawing,
 }
 
@@ -651,6 +685,21 @@ fn is_drawing(image: &DynamicImage) -> bool {
         .map(|r| edges(r) as u64)
         .sum();
     pairs > 0 && (pairs - changes) as f64 >= DRAWING_FLATNESS * pairs as f64
+}
+
+/// Whether the normalized image has at most 256 colours: then it is drawn, not photographed,
+/// however small (an icon, a 2 x 2 test pattern) and however its pixels are laid out.
+fn few_colours(image: &DynamicImage) -> bool {
+    let Some((raw, channels)) = samples(image) else {
+        return false;
+    };
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(257);
+    for px in raw.chunks_exact(channels) {
+        if seen.insert(px) && seen.len() > 256 {
+            return false;
+        }
+    }
+    true
 }
 
 /// The centred `size` part of the image (an avatar's square); the image itself when that is all
@@ -1151,6 +1200,30 @@ mod tests {
             let palette = info.palette.as_ref().unwrap();
             assert!(palette.len() <= 3 * 16);
             assert!(palette.chunks(3).all(|c| c[0] == c[1] && c[1] == c[2]));
+        }
+    }
+
+    #[test]
+    fn reencoding_a_part_gives_the_same_picture() {
+        let page = text_page(300, 10, 23, 9);
+        let gray = Settings {
+            grayscale: true,
+            ..SETTINGS
+        };
+        let drawing = saved(page.clone(), ImageFormat::Png);
+        let photo = saved(page, ImageFormat::Jpeg);
+        for (bytes, settings) in [(&drawing, gray), (&drawing, SETTINGS), (&photo, SETTINGS)] {
+            let part = &process(bytes, Kind::Article, &settings).unwrap()[0];
+            let again = reencode(part).unwrap();
+            assert_eq!(again.format, part.format);
+            let (a, b) = (decoded(part).to_luma8(), decoded(&again).to_luma8());
+            assert_eq!(a.dimensions(), b.dimensions());
+            let worst = (a.pixels().zip(b.pixels()))
+                .map(|(p, q)| p.0[0].abs_diff(q.0[0]))
+                .max();
+            // A JPEG decoded and encoded again drifts a little; a PNG not at all.
+            let allowed = if part.format == Format::Png { 0 } else { 48 };
+            assert!(worst <= Some(allowed), "{:?}: {worst:?}", part.format);
         }
     }
 

@@ -84,7 +84,7 @@ fn check_of_a_missing_file_is_a_clear_error() {
 /// is one of `bin`, if any.
 #[cfg(unix)]
 fn lessonpub_with_only(bin: &Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
-    std::process::Command::new(crate::common::BIN)
+    crate::common::command()
         .env_remove("EPUBCHECK_JAR")
         .env_remove("PIPX_BIN_DIR")
         .env("PATH", bin)
@@ -224,7 +224,7 @@ fn build_check_reports_and_writes_a_valid_book() {
 fn build_check_that_cannot_run_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b.epub");
-    let run = std::process::Command::new(crate::common::BIN)
+    let run = crate::common::command()
         .env("EPUBCHECK_JAR", tmp.path().join("missing.jar"))
         .args([
             "build".as_ref(),

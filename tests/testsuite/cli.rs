@@ -3,7 +3,7 @@
 use std::fs;
 use std::process::Command;
 
-use crate::common::{BIN, assert_failure, assert_success, fixture, lessonpub};
+use crate::common::{assert_failure, assert_success, fixture, lessonpub};
 
 #[test]
 fn build_help_documents_every_flag_with_examples() {
@@ -81,7 +81,7 @@ fn output_problems_are_clear_errors() {
 #[test]
 fn without_output_flag_the_book_is_named_after_its_title() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
+    let out = crate::common::command()
         .current_dir(tmp.path())
         .args([
             "build".as_ref(),
@@ -142,7 +142,7 @@ fn interrupting_a_build_leaves_no_partial_file() {
     };
     for (signal, wait_for_partial_file) in [("-INT", false), ("-INT", true), ("-TERM", true)] {
         let _ = fs::remove_file(&out);
-        let mut child = Command::new(BIN)
+        let mut child = crate::common::command()
             .args([
                 "build".as_ref(),
                 column.as_os_str(),
@@ -287,7 +287,7 @@ fn escape_codes_in_file_names_are_printed_escaped() {
 fn an_empty_cache_dir_variable_counts_as_unset() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("b.epub");
-    let run = Command::new(BIN)
+    let run = crate::common::command()
         .env("LESSONPUB_CACHE_DIR", "")
         .args(["build".as_ref(), fixture("html-column").as_os_str()])
         .args(["-o".as_ref(), out.as_os_str(), "--offline".as_ref()])

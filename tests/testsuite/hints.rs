@@ -141,7 +141,7 @@ fn epubcheck_jar_that_is_wrong_says_to_unset_it() {
         "build",
     );
     let check = |jar: Option<&Path>| {
-        let mut command = Command::new(BIN);
+        let mut command = crate::common::command();
         match jar {
             Some(jar) => command.env("EPUBCHECK_JAR", jar),
             None => command.env_remove("EPUBCHECK_JAR"),

@@ -187,3 +187,35 @@ fn cover_flag_converts_other_formats_and_refuses_non_images() {
     );
     assert!(stderr.contains("cover.png"), "{stderr}");
 }
+
+#[test]
+fn help_lists_exactly_the_keys_settings_files_take() {
+    let help = crate::common::lessonpub(["build", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout).replace('\n', " ");
+    let listed = help
+        .split_once("with the flags' names as keys:")
+        .and_then(|(_, rest)| rest.split_once('.'))
+        .map(|(keys, _)| keys)
+        .expect("build --help lists the settings keys");
+    let mut listed: Vec<&str> = listed.split(',').map(str::trim).collect();
+    listed.sort_unstable();
+
+    // An unknown key's error names every key the files take.
+    let tmp = tempfile::tempdir().unwrap();
+    let column = column_copy("md-column", tmp.path());
+    fs::write(column.join("lessonpub.toml"), "no-such-key = 1\n").unwrap();
+    let stderr = assert_failure(
+        &build_offline(&column, &tmp.path().join("a.epub"), &[]),
+        "unknown key",
+    );
+    let expected = stderr
+        .split_once("expected one of")
+        .expect("serde lists the fields")
+        .1;
+    let mut taken: Vec<&str> = expected
+        .split(',')
+        .map(|k| k.trim().trim_matches('`'))
+        .collect();
+    taken.sort_unstable();
+    assert_eq!(listed, taken, "{stderr}");
+}

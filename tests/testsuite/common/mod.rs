@@ -15,13 +15,31 @@ pub mod checks;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_lessonpub");
 
+/// The `lessonpub` binary as every test runs it: with an empty user-wide settings file of the
+/// tests' own, never the user's (`~/.config/lessonpub/config.toml`).
+pub fn command() -> Command {
+    let mut command = Command::new(BIN);
+    command.env("LESSONPUB_CONFIG", empty_user_config());
+    command
+}
+
+/// An empty settings file in the tests' temporary folder.
+pub fn empty_user_config() -> &'static Path {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-user-config.toml");
+        std::fs::write(&path, "").expect("write the tests' empty user-wide settings file");
+        path
+    })
+}
+
 /// Runs `lessonpub` with `args` and returns its output, whatever the exit status.
 pub fn lessonpub<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    Command::new(BIN)
+    command()
         // The tests must never reach a real host; a build that forgets --offline would use the
         // user's cache, so point the cache at nowhere useful.
         .env("SOURCE_DATE_EPOCH", "1700000000")
