@@ -181,3 +181,37 @@ fn the_sections_of_an_mkdocs_nav_are_the_parts_of_the_contents() {
     );
     assert_epubcheck_clean(&out);
 }
+
+#[test]
+fn each_volume_keeps_the_parts_of_its_lessons() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("分篇");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, text) in PARTS {
+        fs::write(dir.join(name), text).unwrap();
+    }
+    let out = tmp.path().join("parts.epub");
+    assert_success(&build_offline(&dir, &out, &["--volumes", "2"]), "volumes");
+    let labels = |name: &str| -> Vec<String> {
+        let book = Book::open(&tmp.path().join(name));
+        book.nav().into_iter().map(|n| n.label).collect()
+    };
+    assert_eq!(
+        labels("parts-1.epub"),
+        [
+            "开篇词 | 为什么学",
+            "基础篇",
+            "01 | 基础篇：一",
+            "02 | 基础篇：二"
+        ]
+    );
+    assert_eq!(
+        labels("parts-2.epub"),
+        [
+            "案例篇",
+            "03 | 案例篇：三",
+            "04 | 案例篇：四",
+            "结束语 | 再见"
+        ]
+    );
+}
