@@ -180,7 +180,8 @@ const ELEMENTS: &[Element] = &[
     e("caption", Keep, Implied, TablePart),
     e("center", Unwrap, Explicit, Other),
     e("cite", Keep, Explicit, Phrasing),
-    e("code", Keep, Explicit, Phrasing),
+    // `class` only as the language of a code block (`language-go`), which `highlight` reads.
+    with("code", Keep, Explicit, Phrasing, &["class"]),
     e("col", Keep, Void, TablePart),
     e("colgroup", Keep, Implied, TablePart),
     e("data", Unwrap, Explicit, Other),

@@ -1,8 +1,8 @@
 //! lessonpub: a folder of saved course lessons -> one clean, offline EPUB 3.
 //!
 //! The pipeline, top to bottom (`build`): discover the lesson files -> parse each (one module per
-//! input format) -> select comments -> sanitize the article -> embed images -> render XHTML
-//! chapters -> package the EPUB. Data flows one way through the plain structs of `model`: each
+//! input format) -> select comments -> sanitize the article -> lay out and highlight its code
+//! blocks -> embed images -> render XHTML chapters -> package the EPUB. Data flows one way through the plain structs of `model`: each
 //! stage takes the book (or a lesson) and hands the next a finished thing.
 
 pub mod batch;
@@ -11,13 +11,16 @@ pub mod cover;
 pub mod diagnostics;
 pub mod discover;
 pub mod elements;
+pub mod emoji;
 pub mod files;
+pub mod highlight;
 pub mod images;
 pub mod interrupt;
 pub mod lessons;
 pub mod model;
 pub mod package;
 pub mod parse;
+pub mod parts;
 pub mod profile;
 pub mod progress;
 pub mod render;
@@ -109,6 +112,7 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
         language: config.language.clone(),
         front: None,
         lessons: Vec::with_capacity(lessons.len()),
+        parts: Vec::new(),
         images: Vec::new(),
     };
     if let Some((lesson, lesson_warnings)) = front {
@@ -120,6 +124,13 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
         book.lessons.push(lesson);
     }
     check_comment_choice(&book, &config.comments)?;
+    // The sections of MkDocs `nav:`, failing those the parts the lesson titles name.
+    book.parts = if column.parts.is_empty() {
+        let titles: Vec<&str> = book.lessons.iter().map(|l| l.title.as_str()).collect();
+        parts::from_titles(&titles)
+    } else {
+        column.parts.clone()
+    };
     // `--author` or the settings file; failing both, the name the lessons greet the reader with.
     if book.author.is_none() {
         book.author = parse::column_author(&book.lessons);
@@ -312,12 +323,16 @@ fn choose_lessons(
         column.front = None;
     }
     let mut lessons = std::mem::take(&mut column.lessons);
+    let kept: Vec<bool> = (0..lessons.len())
+        .map(|i| keep.binary_search(&i).is_ok())
+        .collect();
     let mut i = 0;
     lessons.retain(|_| {
         i += 1;
-        keep.binary_search(&(i - 1)).is_ok()
+        kept[i - 1]
     });
     column.lessons = lessons;
+    column.parts = parts::kept(&column.parts, &kept);
     Ok(())
 }
 
@@ -344,6 +359,7 @@ fn plan_parts(
         language: book.language.clone(),
         front: None,
         lessons: Vec::new(),
+        parts: Vec::new(),
         images: Vec::new(),
     };
     let fixed = package::measure(&skeleton, p.cover, p.extras, std::iter::empty(), p.modified)?;
@@ -484,11 +500,11 @@ impl Timings {
     }
 }
 
-/// Parse -> select comments -> sanitize, for one lesson file.
+/// Parse -> select comments -> sanitize -> lay out code blocks, for one lesson file.
 fn read_lesson(file: &LessonFile, choice: &CommentChoice) -> Result<(Lesson, Vec<Warning>)> {
     let (mut parsed, warnings) = parse::lesson(file)?;
     parsed.comments = select::select(std::mem::take(&mut parsed.comments), choice);
-    Ok((sanitize::lesson(parsed), warnings))
+    Ok((highlight::lesson(sanitize::lesson(parsed)), warnings))
 }
 
 /// `--min-likes` on a column that records no likes would silently drop every comment.

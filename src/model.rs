@@ -20,8 +20,18 @@ pub struct Book {
     /// The column's own introduction page (MkDocs columns), shown before the lessons.
     pub front: Option<Lesson>,
     pub lessons: Vec<Lesson>,
+    /// The column's parts, in order, for the contents' second level; empty when it has none.
+    pub parts: Vec<Part>,
     /// The image files the chapters refer to (set by `images::embed`).
     pub images: Vec<Asset>,
+}
+
+/// A part of a column (基础篇, a section of MkDocs `nav:`): its name and the lessons in it, as
+/// indices into `Book::lessons`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    pub lessons: std::ops::Range<usize>,
 }
 
 impl Book {

@@ -21,6 +21,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::model::{Asset, Book};
+use crate::parts::{self, Entry};
 use crate::render;
 use crate::xhtml::{Writer, escape};
 
@@ -64,6 +65,8 @@ struct Contents<'a> {
     /// `dcterms:modified`, and the timestamp of every zip entry.
     modified: OffsetDateTime,
     chapters: Vec<Chapter>,
+    /// The first level of the contents: parts (see `parts`) and chapters outside any.
+    entries: Vec<Entry>,
 }
 
 impl<'a> Contents<'a> {
@@ -78,6 +81,22 @@ impl<'a> Contents<'a> {
                 title: lesson.title.clone(),
                 mathml: crate::model::contains_element(&lesson.article, "math"),
             })
+            .collect::<Vec<Chapter>>();
+        // The introduction page is no lesson of a part.
+        let front = usize::from(book.front.is_some());
+        let entries = (0..front)
+            .map(Entry::Chapter)
+            .chain(
+                parts::entries(&book.parts, book.lessons.len())
+                    .into_iter()
+                    .map(|e| match e {
+                        Entry::Chapter(i) => Entry::Chapter(i + front),
+                        Entry::Part { name, chapters } => Entry::Part {
+                            name,
+                            chapters: chapters.start + front..chapters.end + front,
+                        },
+                    }),
+            )
             .collect();
         Contents {
             book,
@@ -86,6 +105,7 @@ impl<'a> Contents<'a> {
             identifier: identifier(&book.title),
             modified,
             chapters,
+            entries,
         }
     }
 }
@@ -368,7 +388,12 @@ fn write_zip<W: Write + Seek>(
     zip.start_file(format!("{ROOT}/styles/book.css"), deflated)?;
     zip.write_all(p.extras.css.as_bytes())?;
     zip.start_file(format!("{ROOT}/text/cover.xhtml"), deflated)?;
-    let cover_page = render::cover(&p.book.title, &p.book.language, &p.cover.book_path);
+    let cover_page = render::cover(
+        &p.book.title,
+        &p.book.language,
+        &p.cover.book_path,
+        image_size(p.cover)?,
+    );
     zip.write_all(cover_page.as_bytes())?;
     let mut written = 0;
     for (chapter, xhtml) in p.chapters.iter().zip(chapters) {
@@ -389,6 +414,14 @@ fn write_zip<W: Write + Seek>(
     }
     zip.finish()?.flush()?;
     Ok(())
+}
+
+/// The width and height of an image the book holds, read from its header.
+fn image_size(asset: &Asset) -> Result<(u32, u32)> {
+    image::ImageReader::new(std::io::Cursor::new(asset.bytes.to_vec()?))
+        .with_guessed_format()?
+        .into_dimensions()
+        .with_context(|| format!("cannot read the size of the cover `{}`", asset.book_path))
 }
 
 fn zip_time(t: OffsetDateTime) -> zip::DateTime {
@@ -510,7 +543,7 @@ fn package_opf(p: &Contents) -> String {
         "cover",
         "text/cover.xhtml",
         "application/xhtml+xml",
-        None,
+        Some("svg"),
     );
     for chapter in &p.chapters {
         item(
@@ -534,7 +567,20 @@ fn package_opf(p: &Contents) -> String {
     for chapter in &p.chapters {
         o.push_str(&format!("    <itemref idref=\"{}\"/>\n", chapter.id));
     }
-    o.push_str("  </spine>\n</package>\n");
+    o.push_str("  </spine>\n");
+    // EPUB 2's guide: calibre and Kindles find the cover page here; without it calibre makes a
+    // cover page of its own and the book opens on two covers.
+    o.push_str(
+        "  <guide>\n    <reference type=\"cover\" title=\"封面\" href=\"text/cover.xhtml\"/>\n",
+    );
+    o.push_str("    <reference type=\"toc\" title=\"目录\" href=\"text/nav.xhtml\"/>\n");
+    if let Some(first) = p.chapters.first() {
+        o.push_str(&format!(
+            "    <reference type=\"text\" title=\"正文\" href=\"{}\"/>\n",
+            first.href()
+        ));
+    }
+    o.push_str("  </guide>\n</package>\n");
     o
 }
 
@@ -544,14 +590,35 @@ fn nav_xhtml(p: &Contents) -> String {
         w.open("nav", &[("epub:type", "toc"), ("id", "toc")]);
         w.element("h1", &[], "目录");
         w.open("ol", &[]);
-        for chapter in &p.chapters {
-            w.open("li", &[]);
+        let link = |w: &mut Writer, chapter: &Chapter| {
             w.element(
                 "a",
                 &[("href", &format!("{}.xhtml", chapter.id))],
                 &chapter.title,
             );
-            w.close("li");
+        };
+        for entry in &p.entries {
+            match entry {
+                Entry::Chapter(i) => {
+                    w.open("li", &[]);
+                    link(w, &p.chapters[*i]);
+                    w.close("li");
+                }
+                // The part's name leads to its first lesson, so it is a place to go as well.
+                Entry::Part { name, chapters } => {
+                    w.open("li", &[("class", "part")]);
+                    let first = &p.chapters[chapters.start];
+                    w.element("a", &[("href", &format!("{}.xhtml", first.id))], name);
+                    w.open("ol", &[]);
+                    for chapter in &p.chapters[chapters.clone()] {
+                        w.open("li", &[]);
+                        link(w, chapter);
+                        w.close("li");
+                    }
+                    w.close("ol");
+                    w.close("li");
+                }
+            }
         }
         w.close("ol");
         w.close("nav");
@@ -584,19 +651,40 @@ fn toc_ncx(p: &Contents) -> String {
         "    <meta name=\"dtb:uid\" content=\"{}\"/>\n",
         escape(&p.identifier)
     ));
-    o.push_str("    <meta name=\"dtb:depth\" content=\"1\"/>\n    <meta name=\"dtb:totalPageCount\" content=\"0\"/>\n    <meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n  </head>\n");
+    let parts = p.entries.iter().any(|e| matches!(e, Entry::Part { .. }));
+    let depth = if parts { 2 } else { 1 };
+    o.push_str(&format!("    <meta name=\"dtb:depth\" content=\"{depth}\"/>\n    <meta name=\"dtb:totalPageCount\" content=\"0\"/>\n    <meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n  </head>\n"));
     o.push_str(&format!(
         "  <docTitle><text>{}</text></docTitle>\n  <navMap>\n",
         escape(&p.book.title)
     ));
-    for (i, chapter) in p.chapters.iter().enumerate() {
+    // NCX wants one playOrder per target: a part shares its first lesson's, ids stay unique.
+    let mut id = 0;
+    let mut point = |o: &mut String, label: &str, i: usize, indent: &str| {
+        id += 1;
         o.push_str(&format!(
-            "    <navPoint id=\"nav-{}\" playOrder=\"{}\"><navLabel><text>{}</text></navLabel><content src=\"{}\"/></navPoint>\n",
+            "{indent}<navPoint id=\"nav-{id}\" playOrder=\"{}\"><navLabel><text>{}</text></navLabel><content src=\"{}\"/>",
             i + 1,
-            i + 1,
-            escape(&chapter.title),
-            chapter.href()
+            escape(label),
+            p.chapters[i].href()
         ));
+    };
+    for entry in &p.entries {
+        match entry {
+            Entry::Chapter(i) => {
+                point(&mut o, &p.chapters[*i].title, *i, "    ");
+                o.push_str("</navPoint>\n");
+            }
+            Entry::Part { name, chapters } => {
+                point(&mut o, name, chapters.start, "    ");
+                o.push('\n');
+                for i in chapters.clone() {
+                    point(&mut o, &p.chapters[i].title, i, "      ");
+                    o.push_str("</navPoint>\n");
+                }
+                o.push_str("    </navPoint>\n");
+            }
+        }
     }
     o.push_str("  </navMap>\n</ncx>\n");
     o
@@ -622,15 +710,23 @@ mod tests {
             language: "zh-CN".into(),
             front: None,
             lessons: vec![lesson],
+            parts: Vec::new(),
             images: Vec::new(),
         }
     }
 
     fn cover() -> Asset {
+        let mut bytes = Vec::new();
+        image::RgbImage::new(2, 3)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
         Asset {
             book_path: "images/cover.png".into(),
             media_type: "image/png",
-            bytes: vec![1, 2, 3].into(),
+            bytes: bytes.into(),
         }
     }
 
@@ -669,6 +765,75 @@ mod tests {
         assert!(opf.contains("<dc:title>标题 &amp; &lt;副标题&gt;</dc:title>"));
         assert!(opf.contains("<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"));
         assert!(toc_ncx(&p).contains(&p.identifier));
+        assert!(opf.contains(
+            "<item id=\"cover\" href=\"text/cover.xhtml\" media-type=\"application/xhtml+xml\" \
+             properties=\"svg\"/>"
+        ));
+        assert!(
+            opf.contains("<reference type=\"cover\" title=\"封面\" href=\"text/cover.xhtml\"/>")
+        );
+    }
+
+    #[test]
+    fn contents_group_lessons_into_the_parts_their_titles_name() {
+        let mut b = book();
+        let lesson = b.lessons[0].clone();
+        b.front = Some(lesson.clone());
+        b.lessons = [
+            "01 | 基础篇：一",
+            "02 | 基础篇：二",
+            "03 | 案例篇：三",
+            "结束语 | 完",
+        ]
+        .iter()
+        .map(|t| crate::model::Lesson {
+            title: (*t).into(),
+            ..lesson.clone()
+        })
+        .collect();
+        let titles: Vec<&str> = b.lessons.iter().map(|l| l.title.as_str()).collect();
+        b.parts = parts::from_titles(&titles);
+        let c = cover();
+        let p = Contents::new(&b, &c, Extras::default(), modified());
+        let nav = nav_xhtml(&p);
+        assert!(
+            nav.contains(
+                "<li class=\"part\"><a href=\"lesson-001.xhtml\">基础篇</a><ol><li><a \
+                 href=\"lesson-001.xhtml\">01 | 基础篇：一</a></li><li><a \
+                 href=\"lesson-002.xhtml\">02 | 基础篇：二</a></li></ol></li>"
+            ),
+            "{nav}"
+        );
+        assert!(nav.contains("<li><a href=\"front.xhtml\">"), "{nav}");
+        assert!(
+            nav.contains("</ol></li><li><a href=\"lesson-004.xhtml\">结束语 | 完</a></li></ol>")
+        );
+        let ncx = toc_ncx(&p);
+        let doc = roxmltree::Document::parse(&ncx).unwrap_or_else(|e| panic!("{e}\n{ncx}"));
+        let points: Vec<(String, usize)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("navPoint"))
+            .map(|n| {
+                let label = n.descendants().find(|d| d.has_tag_name("text")).unwrap();
+                let depth = n.ancestors().filter(|a| a.has_tag_name("navPoint")).count();
+                (label.text().unwrap().to_owned(), depth)
+            })
+            .collect();
+        let expected = [
+            ("01 | 一", 1),
+            ("基础篇", 1),
+            ("01 | 基础篇：一", 2),
+            ("02 | 基础篇：二", 2),
+            ("案例篇", 1),
+            ("03 | 案例篇：三", 2),
+            ("结束语 | 完", 1),
+        ];
+        let expected: Vec<(String, usize)> = expected
+            .iter()
+            .map(|(t, d)| ((*t).to_owned(), *d))
+            .collect();
+        assert_eq!(points, expected);
+        assert!(ncx.contains("dtb:depth\" content=\"2\""));
     }
 
     #[test]

@@ -142,36 +142,72 @@ fn comment(w: &mut Writer, comment: &Comment) {
         );
     }
     if !comment.date.is_empty() {
-        w.element("span", &[("class", "comment-date")], &comment.date);
+        w.element(
+            "span",
+            &[("class", "comment-date")],
+            shown_date(&comment.date),
+        );
     }
     w.close("p");
     w.open("p", &[("class", "comment-text")]);
-    w.text_with_breaks(&comment.text);
+    w.text_with_breaks(&crate::emoji::with_words(&comment.text));
     w.close("p");
     if let Some(reply) = &comment.reply {
         w.open("div", &[("class", "comment-reply")]);
         w.open("p", &[]);
         w.element("span", &[("class", "reply-label")], reply.by.label());
         w.text(" ");
-        w.text_with_breaks(&reply.text);
+        w.text_with_breaks(&crate::emoji::with_words(&reply.text));
         w.close("p");
         w.close("div");
     }
     w.close("div");
 }
 
-/// The cover page: the cover image, with the title as its text alternative.
-pub fn cover(title: &str, language: &str, image_path: &str) -> String {
+/// A comment's date as GeekTime's page shows it: to the minute. html-comments files record the
+/// second too (`2019-01-02 14:46:22`), which the page never shows.
+fn shown_date(date: &str) -> &str {
+    let bytes = date.as_bytes();
+    let with_seconds = bytes.len() == 19
+        && bytes[10] == b' '
+        && bytes[16] == b':'
+        && bytes[17..].iter().all(u8::is_ascii_digit);
+    if with_seconds { &date[..16] } else { date }
+}
+
+/// The cover page: the cover image, `width` x `height` pixels, scaled to fit one screen whatever
+/// its shape. An SVG wrapper does that on every engine (`max-height` on an `<img>` is ignored
+/// by calibre's PDF and by Kindles, which then spill the cover onto a second page); the title
+/// is its text alternative.
+pub fn cover(title: &str, language: &str, image_path: &str, (width, height): (u32, u32)) -> String {
     document(title, language, "cover", |w| {
         w.open("section", &[("epub:type", "cover"), ("class", "cover")]);
-        w.void(
-            "img",
+        let view_box = format!("0 0 {width} {height}");
+        w.open(
+            "svg",
             &[
+                ("xmlns", "http://www.w3.org/2000/svg"),
+                ("xmlns:xlink", "http://www.w3.org/1999/xlink"),
+                ("version", "1.1"),
                 ("class", "cover-image"),
-                ("src", &format!("{UP}{image_path}")),
-                ("alt", title),
+                ("width", "100%"),
+                ("height", "100%"),
+                ("viewBox", &view_box),
+                ("preserveAspectRatio", "xMidYMid meet"),
+                ("role", "img"),
+                ("aria-label", title),
             ],
         );
+        w.element("title", &[], title);
+        w.void(
+            "image",
+            &[
+                ("width", &width.to_string()),
+                ("height", &height.to_string()),
+                ("xlink:href", &format!("{UP}{image_path}")),
+            ],
+        );
+        w.close("svg");
         w.close("section");
     })
 }
@@ -241,6 +277,47 @@ mod tests {
     }
 
     #[test]
+    fn the_cover_is_an_svg_that_fits_the_screen_with_the_title_as_its_text() {
+        let page = cover("A & B", "zh-CN", "images/cover.png", (1000, 1600));
+        roxmltree::Document::parse_with_options(
+            &page,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{page}"));
+        assert!(page.contains("viewBox=\"0 0 1000 1600\" preserveAspectRatio=\"xMidYMid meet\""));
+        assert!(page.contains(
+            "<image width=\"1000\" height=\"1600\" xlink:href=\"../images/cover.png\"/>"
+        ));
+        assert!(page.contains("<title>A &amp; B</title>"));
+    }
+
+    #[test]
+    fn an_emoji_only_reply_is_never_empty_where_emoji_do_not_show() {
+        let mut l = lesson();
+        l.comments[0].reply.as_mut().unwrap().text = "👍".into();
+        let xhtml = chapter(&l, "zh-CN");
+        assert!(
+            xhtml.contains("<span class=\"reply-label\">编辑回复</span> 👍（赞）</p>"),
+            "{xhtml}"
+        );
+    }
+
+    #[test]
+    fn dates_are_shown_to_the_minute_as_the_page_shows_them() {
+        assert_eq!(shown_date("2019-01-02 14:46:22"), "2019-01-02 14:46");
+        assert_eq!(shown_date("2019-01-02"), "2019-01-02");
+        assert_eq!(shown_date("昨天 14:46:22"), "昨天 14:46:22");
+        let mut l = lesson();
+        l.comments[0].date = "2019-01-02 14:46:22".into();
+        assert!(
+            chapter(&l, "zh-CN").contains("<span class=\"comment-date\">2019-01-02 14:46</span>")
+        );
+    }
+
+    #[test]
     fn lesson_without_chosen_comments_has_no_comment_section() {
         let mut l = lesson();
         l.comments.clear();
@@ -255,6 +332,7 @@ mod tests {
             language: "zh-CN".into(),
             front: Some(lesson()),
             lessons: Vec::new(),
+            parts: Vec::new(),
             images: Vec::new(),
         };
         for n in 0..40 {

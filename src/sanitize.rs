@@ -542,6 +542,18 @@ fn filter_attribute(element: &str, attribute: &str, value: &str) -> Option<Strin
         ("a", "href") => web_link(value),
         ("ol", "start") => value.parse::<i64>().ok().map(|n| n.to_string()),
         ("ol", "reversed") => Some("reversed".to_owned()),
+        // A code block's language, and nothing else: a class from the page could take on one of
+        // the book's own.
+        ("code", "class") => value
+            .split_whitespace()
+            .find(|c| {
+                c.strip_prefix("language-").is_some_and(|l| {
+                    !l.is_empty()
+                        && l.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+#._-".contains(c))
+                })
+            })
+            .map(str::to_owned),
         ("math", "display") => matches!(value, "block" | "inline").then(|| value.to_owned()),
         ("td" | "th", "colspan" | "rowspan") => value
             .parse::<u16>()
@@ -747,6 +759,21 @@ mod tests {
             out,
             "<pre><code>if a &lt; b &amp;&amp; c &gt; d { return; }</code></pre>"
         );
+    }
+
+    #[test]
+    fn code_keeps_only_its_language_as_a_class() {
+        assert_eq!(
+            clean("<pre><code class=\"hljs language-go\">a</code></pre>"),
+            "<pre><code class=\"language-go\">a</code></pre>"
+        );
+        // A page's class never takes on one of the book's own.
+        for class in ["hl-keyword", "line", "language-\" onclick=\"x", "language-"] {
+            let out = clean(&format!(
+                "<code class=\"{class}\">a</code><span class=\"line\">b</span>"
+            ));
+            assert_eq!(out, "<code>a</code><span>b</span>", "{class}");
+        }
     }
 
     #[test]

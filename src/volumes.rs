@@ -193,6 +193,7 @@ pub fn plan_by_size(costs: &Costs, limit: u64, margin: u64) -> Result<Vec<Range<
 /// files its lessons show.
 pub fn volume_book(book: &Book, part: Range<usize>, number: usize, count: usize) -> Book {
     let front = book.front.clone().filter(|_| number == 1);
+    let parts = crate::parts::within(&book.parts, part.clone());
     let lessons = book.lessons[part].to_vec();
     let used: HashSet<&str> = front
         .iter()
@@ -209,6 +210,7 @@ pub fn volume_book(book: &Book, part: Range<usize>, number: usize, count: usize)
             .collect(),
         front,
         lessons,
+        parts,
     }
 }
 

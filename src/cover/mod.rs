@@ -155,6 +155,21 @@ fn draw(title: &str, author: Option<&str>) -> RgbImage {
     img
 }
 
+/// Blends `text` onto `img` in the cover's font, centred on the column `centre_x`, for pictures
+/// other than the cover that need a word (the placeholder of a missing image).
+pub(crate) fn draw_centred(
+    img: &mut RgbImage,
+    text: &str,
+    em: f32,
+    centre_x: f32,
+    baseline: f32,
+    ink: Rgb<u8>,
+) {
+    let font = font();
+    let width = Metrics::new(&font).width(text) * em;
+    draw_text(img, &font, text, em, centre_x - width / 2.0, baseline, ink);
+}
+
 /// Blends `text` onto `img` in `ink`, starting at pen position (`x`, `baseline`), `em` pixels
 /// per em. Characters the font lacks show as its .notdef box: the rest still renders.
 fn draw_text(

@@ -11,6 +11,7 @@ use yaml_rust2::{ScanError, Yaml, YamlLoader};
 use super::{Column, Layout, LessonFile, is_lesson_name, outside_warning, title, yaml};
 use crate::diagnostics::Warning;
 use crate::files;
+use crate::model::Part;
 
 /// Most values a mkdocs.yml may stand for with its aliases expanded. A real one has a few
 /// hundred; nine aliases of nine aliases of … (a "billion laughs") would expand to billions in
@@ -63,7 +64,7 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
     }
 
     let mut nav = Vec::new();
-    let complete = collect_nav(&config["nav"], None, 0, &mut nav);
+    let complete = collect_nav(&config["nav"], None, None, 0, &mut nav);
     if nav.is_empty() {
         bail!(
             "`{}` has no `nav:` list of lesson files; add one, as MkDocs does",
@@ -88,6 +89,7 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
     }
     let mut front = None;
     let mut lessons = Vec::new();
+    let mut sections: Vec<Option<String>> = Vec::new();
     let mut listed = HashSet::new();
     for entry in nav {
         let path = docs_dir.join(&entry.file);
@@ -118,6 +120,7 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
             front = Some(file);
         } else {
             lessons.push(file);
+            sections.push(entry.section);
         }
     }
     for unlisted in unlisted_lessons(&docs_dir, &listed)? {
@@ -132,22 +135,48 @@ pub(super) fn column(dir: &Path, config_path: &Path) -> Result<Column> {
         title: site_name,
         front,
         lessons,
+        parts: parts(&sections),
         warnings,
     })
+}
+
+/// The runs of lessons in the same section of `nav:`, as parts.
+fn parts(sections: &[Option<String>]) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
+    for (i, section) in sections.iter().enumerate() {
+        let Some(name) = section else { continue };
+        match parts.last_mut() {
+            Some(part) if part.lessons.end == i && &part.name == name => part.lessons.end = i + 1,
+            _ => parts.push(Part {
+                name: name.clone(),
+                lessons: i..i + 1,
+            }),
+        }
+    }
+    parts
 }
 
 struct NavEntry {
     file: String,
     title: Option<String>,
+    /// The top-level section of `nav:` the page is in (`- 基础篇: [...]`), if any.
+    section: Option<String>,
 }
 
 /// Section levels of `nav:` read. Real columns use two or three; a hostile file nesting
 /// thousands must not recurse that deep.
 const MAX_NAV_LEVELS: usize = 64;
 
-/// Flattens MkDocs `nav:` (plain file names, `Title: file.md`, nested sections) in order;
+/// Flattens MkDocs `nav:` (plain file names, `Title: file.md`, nested sections) in order, each
+/// page with the top-level section it is in (`section`, deeper ones are part of it);
 /// `false` when sections nested deeper than `MAX_NAV_LEVELS` were left out.
-fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<NavEntry>) -> bool {
+fn collect_nav(
+    node: &Yaml,
+    title: Option<&str>,
+    section: Option<&str>,
+    depth: usize,
+    out: &mut Vec<NavEntry>,
+) -> bool {
     // A section is a list inside a mapping: two YAML levels.
     if depth > 2 * MAX_NAV_LEVELS {
         return false;
@@ -157,6 +186,7 @@ fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<Nav
             out.push(NavEntry {
                 file: file.trim().to_owned(),
                 title: title.map(str::to_owned),
+                section: section.map(str::to_owned),
             });
             true
         }
@@ -164,14 +194,19 @@ fn collect_nav(node: &Yaml, title: Option<&str>, depth: usize, out: &mut Vec<Nav
         Yaml::Array(items) => {
             let mut complete = true;
             for item in items {
-                complete &= collect_nav(item, None, depth + 1, out);
+                complete &= collect_nav(item, None, section, depth + 1, out);
             }
             complete
         }
         Yaml::Hash(map) => {
             let mut complete = true;
             for (key, value) in map {
-                complete &= collect_nav(value, key.as_str(), depth + 1, out);
+                // `Name: [pages]` is a section, `Title: page.md` a titled page.
+                let section = match value {
+                    Yaml::Array(_) => section.or(key.as_str().map(str::trim)),
+                    _ => section,
+                };
+                complete &= collect_nav(value, key.as_str(), section, depth + 1, out);
             }
             complete
         }
@@ -254,6 +289,32 @@ mod tests {
                 .warnings
                 .iter()
                 .any(|w| w.to_string().contains("outside the column folder"))
+        );
+    }
+
+    #[test]
+    fn top_level_sections_of_the_nav_are_the_columns_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        fs::create_dir(&docs).unwrap();
+        for name in ["X.md", "0.md", "1.md", "2.md", "3.md", "4.md"] {
+            fs::write(docs.join(name), "x").unwrap();
+        }
+        let config = dir.path().join("mkdocs.yml");
+        let yaml = "site_name: X\nnav:\n  - X.md\n  - 0.md\n  - 基础篇:\n    - 1.md\n    - 第二课: \
+                    2.md\n  - 进阶篇:\n    - 小节:\n      - 3.md\n  - 4.md\n";
+        fs::write(&config, yaml).unwrap();
+        let column = column(dir.path(), &config).unwrap();
+        let titles: Vec<&str> = column.lessons.iter().map(|l| l.title.as_str()).collect();
+        assert_eq!(titles, ["0", "1", "第二课", "3", "4"]);
+        let part = |name: &str, lessons| Part {
+            name: name.into(),
+            lessons,
+        };
+        assert_eq!(
+            column.parts,
+            [part("基础篇", 1..3), part("进阶篇", 3..4)],
+            "a nested section belongs to the top-level one"
         );
     }
 

@@ -27,6 +27,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::diagnostics::Warning;
 use crate::files;
+use crate::model::Part;
 use crate::text::has_visible;
 
 pub use title::readable_title;
@@ -45,6 +46,8 @@ pub struct Column {
     /// The introduction page, rendered before the lessons.
     pub front: Option<LessonFile>,
     pub lessons: Vec<LessonFile>,
+    /// The sections of MkDocs `nav:` that hold lessons, as parts of `lessons`.
+    pub parts: Vec<Part>,
     pub warnings: Vec<Warning>,
 }
 

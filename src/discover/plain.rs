@@ -49,6 +49,7 @@ pub(super) fn column(dir: &Path) -> Result<Column> {
             title: None,
             front: None,
             lessons,
+            parts: Vec::new(),
             warnings,
         });
     };
@@ -63,6 +64,7 @@ pub(super) fn column(dir: &Path) -> Result<Column> {
         title: Some(name),
         front,
         lessons,
+        parts: Vec::new(),
         warnings,
     })
 }

@@ -106,6 +106,7 @@ pub(super) fn column(dir: &Path) -> Result<Option<Column>> {
         title,
         front,
         lessons,
+        parts: Vec::new(),
         warnings,
     }))
 }
@@ -129,6 +130,7 @@ pub(super) fn page(dir: &Path, files: Column) -> Result<Column> {
             path: page.path.clone(),
             title,
         }],
+        parts: Vec::new(),
         warnings: files.warnings,
     })
 }

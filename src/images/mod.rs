@@ -175,6 +175,7 @@ mod tests {
             language: "zh-CN".into(),
             front: None,
             lessons,
+            parts: Vec::new(),
             images: Vec::new(),
         }
     }

@@ -147,6 +147,7 @@ mod tests {
                 ),
                 lesson("/c/sub/2.md", &["https://h/a.png", "img/x.png"], &[]),
             ],
+            parts: Vec::new(),
             images: Vec::new(),
         };
         let uses = uses(&mut book);

@@ -19,5 +19,6 @@ mod output;
 mod parsers;
 mod properties;
 mod regressions;
+mod rendering;
 mod settings;
 mod volumes;
