@@ -15,7 +15,7 @@
 //! session (`$ ` prompts) gets its commands highlighted and its output left plain. A `<pre>`
 //! holding images or formulas is left as it is.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use syntect::easy::ScopeRangeIterator;
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
@@ -73,14 +73,31 @@ pub const CLASSES: &[(&str, &[&str])] = &[
 /// The class of a shell prompt (`$ `) before a command.
 pub const PROMPT_CLASS: &str = "hl-prompt";
 
-/// The lesson with every code block of its article rewritten.
-pub fn lesson(mut lesson: Lesson) -> Lesson {
-    article(&mut lesson.article);
-    lesson
+/// The grammars of the languages syntect knows (about 75), loaded when a build first needs one.
+/// A build holds them only while its lessons are read, then drops them: loaded, and with the
+/// regular expressions of the grammars linux-perf uses compiled, they take about 35 MB, which
+/// would otherwise stay through the image stage, where memory peaks.
+#[derive(Default)]
+pub struct Highlighter(OnceLock<SyntaxSet>);
+
+impl Highlighter {
+    /// The lesson with every code block of its article rewritten.
+    pub fn lesson(&self, mut lesson: Lesson) -> Lesson {
+        self.article(&mut lesson.article);
+        lesson
+    }
+
+    /// Rewrites every code block of an article tree.
+    pub fn article(&self, nodes: &mut [Node]) {
+        article(nodes, || {
+            self.0.get_or_init(SyntaxSet::load_defaults_newlines)
+        });
+    }
 }
 
-/// Rewrites every code block of an article tree. The tree is walked without recursion.
-pub fn article(nodes: &mut [Node]) {
+/// Rewrites every code block of an article tree, with the grammars `syntaxes` gives (asked for
+/// only when the article has a code block). The tree is walked without recursion.
+fn article<'s>(nodes: &mut [Node], syntaxes: impl Fn() -> &'s SyntaxSet) {
     let mut open = vec![nodes.iter_mut()];
     while let Some(children) = open.last_mut() {
         match children.next() {
@@ -88,7 +105,7 @@ pub fn article(nodes: &mut [Node]) {
                 open.pop();
             }
             Some(Node::Element(element)) if element.tag == "pre" => {
-                if let Some(block) = code_block(element) {
+                if let Some(block) = code_block(element, &syntaxes) {
                     *element = block;
                 }
             }
@@ -99,7 +116,7 @@ pub fn article(nodes: &mut [Node]) {
 }
 
 /// The line-by-line form of one `<pre>`, or `None` to leave it as it is.
-fn code_block(pre: &Element) -> Option<Element> {
+fn code_block<'s>(pre: &Element, syntaxes: &impl Fn() -> &'s SyntaxSet) -> Option<Element> {
     let (language, text) = code_text(pre)?;
     let text = text.strip_suffix('\n').unwrap_or(&text);
     let lines: Vec<&str> = text.split('\n').collect();
@@ -119,7 +136,7 @@ fn code_block(pre: &Element) -> Option<Element> {
         children: vec![Node::Element(Element {
             tag: "code",
             attributes: code_attributes,
-            children: highlighted_lines(&lines, language.as_deref()),
+            children: highlighted_lines(&lines, language.as_deref(), syntaxes()),
         })],
     })
 }
@@ -179,9 +196,6 @@ fn columns(line: &str) -> usize {
         .sum()
 }
 
-/// The grammars of the languages syntect knows (about 75), loaded on first use.
-static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
-
 /// The scopes of `CLASSES`, parsed once.
 static SCOPES: LazyLock<Vec<(&'static str, Vec<Scope>)>> = LazyLock::new(|| {
     CLASSES
@@ -197,7 +211,7 @@ static SCOPES: LazyLock<Vec<(&'static str, Vec<Scope>)>> = LazyLock::new(|| {
 });
 
 /// Info strings that name no language, or one syntect knows by another name.
-fn syntax_for(language: &str) -> Option<&'static SyntaxReference> {
+fn syntax_for<'s>(language: &str, syntaxes: &'s SyntaxSet) -> Option<&'s SyntaxReference> {
     let token = match language {
         "plain" | "text" | "txt" | "plaintext" | "none" | "output" => return None,
         "shell" | "sh" | "zsh" | "console" | "shell-session" | "powershell" | "ps" => "bash",
@@ -207,7 +221,7 @@ fn syntax_for(language: &str) -> Option<&'static SyntaxReference> {
         "c++" => "cpp",
         other => other,
     };
-    SYNTAXES.find_syntax_by_token(token)
+    syntaxes.find_syntax_by_token(token)
 }
 
 /// Where the command of a line after a shell prompt starts: after `$ `, or after `# ` (a root
@@ -229,18 +243,18 @@ fn prompt_len(line: &str) -> Option<usize> {
 
 /// The lines as `<span class="line">` nodes, highlighted as `language` (or the language the
 /// text looks like).
-fn highlighted_lines(lines: &[&str], language: Option<&str>) -> Vec<Node> {
+fn highlighted_lines(lines: &[&str], language: Option<&str>, syntaxes: &SyntaxSet) -> Vec<Node> {
     let shell_like = matches!(
         language,
         None | Some("bash" | "shell" | "sh" | "console" | "shell-session" | "powershell" | "zsh")
     );
     let session = shell_like && lines.iter().any(|l| prompt_len(l).is_some());
     if session {
-        return session_lines(lines);
+        return session_lines(lines, syntaxes);
     }
     let syntax = match language {
-        Some(language) => syntax_for(language),
-        None => guess_language(lines).and_then(syntax_for),
+        Some(language) => syntax_for(language, syntaxes),
+        None => guess_language(lines, syntaxes).and_then(|l| syntax_for(l, syntaxes)),
     };
     match syntax {
         Some(syntax) => {
@@ -248,7 +262,10 @@ fn highlighted_lines(lines: &[&str], language: Option<&str>) -> Vec<Node> {
             let mut stack = ScopeStack::new();
             lines
                 .iter()
-                .map(|line| line_node(tokens(line, &mut state, &mut stack), LINE_CLASS))
+                .map(|line| {
+                    let runs = tokens(line, &mut state, &mut stack, syntaxes);
+                    line_node(runs, LINE_CLASS)
+                })
                 .collect()
         }
         None => lines
@@ -260,8 +277,8 @@ fn highlighted_lines(lines: &[&str], language: Option<&str>) -> Vec<Node> {
 
 /// A shell session: each command (after its prompt) highlighted as shell on its own and marked
 /// as a command, so it stands out from the output, which stays plain.
-fn session_lines(lines: &[&str]) -> Vec<Node> {
-    let bash = syntax_for("bash");
+fn session_lines(lines: &[&str], syntaxes: &SyntaxSet) -> Vec<Node> {
+    let bash = syntax_for("bash", syntaxes);
     lines
         .iter()
         .map(|line| match (prompt_len(line), bash) {
@@ -269,7 +286,7 @@ fn session_lines(lines: &[&str]) -> Vec<Node> {
                 let mut parts = vec![(Some(PROMPT_CLASS), line[..len].to_owned())];
                 let mut state = ParseState::new(bash);
                 let mut stack = ScopeStack::new();
-                parts.extend(tokens(&line[len..], &mut state, &mut stack));
+                parts.extend(tokens(&line[len..], &mut state, &mut stack, syntaxes));
                 line_node(parts, COMMAND_CLASS)
             }
             _ if line.trim_start().starts_with('#') => {
@@ -286,9 +303,10 @@ fn tokens(
     line: &str,
     state: &mut ParseState,
     stack: &mut ScopeStack,
+    syntaxes: &SyntaxSet,
 ) -> Vec<(Option<&'static str>, String)> {
     let line = format!("{line}\n");
-    let Ok(ops) = state.parse_line(&line, &SYNTAXES) else {
+    let Ok(ops) = state.parse_line(&line, syntaxes) else {
         return vec![(None, line)];
     };
     let mut runs: Vec<(Option<&'static str>, String)> = Vec::new();
@@ -344,9 +362,9 @@ fn line_node(runs: Vec<(Option<&'static str>, String)>, class: &str) -> Node {
 /// a first line syntect recognises (`#!/bin/bash`, `<?xml`), or the marks of the languages
 /// the columns teach. `None` (plain text) when nothing is sure: command output highlighted as
 /// code reads worse than plain.
-fn guess_language(lines: &[&str]) -> Option<&'static str> {
+fn guess_language<'s>(lines: &[&str], syntaxes: &'s SyntaxSet) -> Option<&'s str> {
     let first = lines.iter().find(|l| !l.trim().is_empty())?.trim();
-    if let Some(syntax) = SYNTAXES.find_syntax_by_first_line(first) {
+    if let Some(syntax) = syntaxes.find_syntax_by_first_line(first) {
         return syntax.file_extensions.first().map(String::as_str);
     }
     let text = lines.join("\n");
@@ -402,7 +420,7 @@ mod tests {
 
     fn render(html: &str) -> String {
         let mut nodes = crate::sanitize::article(html);
-        article(&mut nodes);
+        Highlighter::default().article(&mut nodes);
         let mut w = Writer::new();
         w.nodes(&nodes, "../");
         w.finish()
@@ -494,9 +512,12 @@ mod tests {
 
     #[test]
     fn text_without_a_language_is_guessed_only_when_sure() {
-        assert_eq!(guess_language(&["SELECT name FROM heros;"]), Some("sql"));
-        assert_eq!(guess_language(&["fn main() {", "}"]), Some("rust"));
-        assert_eq!(guess_language(&["#!/bin/bash", "ls"]), Some("sh"));
+        let syntaxes = SyntaxSet::load_defaults_newlines();
+        let guess_language = |lines: &[&str]| guess_language(lines, &syntaxes).map(str::to_owned);
+        let some = |language: &str| Some(language.to_owned());
+        assert_eq!(guess_language(&["SELECT name FROM heros;"]), some("sql"));
+        assert_eq!(guess_language(&["fn main() {", "}"]), some("rust"));
+        assert_eq!(guess_language(&["#!/bin/bash", "ls"]), some("sh"));
         assert_eq!(
             guess_language(&["%Cpu(s):  0.3 us,  0.3 sy", "KiB Mem :  8169348 total"]),
             None
@@ -535,7 +556,7 @@ mod tests {
         let html = "<pre>a<img src=\"https://x/1.png\">b</pre><pre><math><mi>x</mi></math></pre>";
         let mut nodes = crate::sanitize::article(html);
         let before = nodes.clone();
-        article(&mut nodes);
+        Highlighter::default().article(&mut nodes);
         assert_eq!(nodes, before);
     }
 

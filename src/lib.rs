@@ -17,6 +17,7 @@ pub mod highlight;
 pub mod images;
 pub mod interrupt;
 pub mod lessons;
+pub mod memory;
 pub mod model;
 pub mod package;
 pub mod parse;
@@ -102,7 +103,8 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     let css = stylesheet::assemble(config.profile, user_css.as_deref());
 
     progress.stage("parse");
-    let read = |f: &LessonFile| read_lesson(f, &config.comments);
+    let highlighter = highlight::Highlighter::default();
+    let read = |f: &LessonFile| read_lesson(f, &config.comments, &highlighter);
     let front = column.front.as_ref().map(read).transpose()?;
     let lessons: Vec<(Lesson, Vec<Warning>)> =
         column.lessons.par_iter().map(read).collect::<Result<_>>()?;
@@ -123,6 +125,8 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
         warnings.extend(lesson_warnings);
         book.lessons.push(lesson);
     }
+    drop(highlighter);
+    memory::give_back();
     check_comment_choice(&book, &config.comments)?;
     // The sections of MkDocs `nav:`, failing those the parts the lesson titles name.
     book.parts = if column.parts.is_empty() {
@@ -501,10 +505,14 @@ impl Timings {
 }
 
 /// Parse -> select comments -> sanitize -> lay out code blocks, for one lesson file.
-fn read_lesson(file: &LessonFile, choice: &CommentChoice) -> Result<(Lesson, Vec<Warning>)> {
+fn read_lesson(
+    file: &LessonFile,
+    choice: &CommentChoice,
+    highlighter: &highlight::Highlighter,
+) -> Result<(Lesson, Vec<Warning>)> {
     let (mut parsed, warnings) = parse::lesson(file)?;
     parsed.comments = select::select(std::mem::take(&mut parsed.comments), choice);
-    Ok((highlight::lesson(sanitize::lesson(parsed)), warnings))
+    Ok((highlighter.lesson(sanitize::lesson(parsed)), warnings))
 }
 
 /// `--min-likes` on a column that records no likes would silently drop every comment.

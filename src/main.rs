@@ -16,7 +16,7 @@ use crate::cli::{BuildArgs, CheckArgs, Cli, Command};
 use crate::messages::{error, note, warning};
 
 fn main() -> ExitCode {
-    keep_large_buffers_apart();
+    lessonpub::memory::map_large_buffers_apart();
     let color = messages::color_from_args(std::env::args_os());
     messages::set_color(color);
     let matches = Cli::command().color(color).get_matches();
@@ -379,17 +379,4 @@ fn image_summary(stats: &ImageStats) -> String {
         count(stats.files, "file"),
         stats.file_bytes as f64 / 1e6
     )
-}
-
-/// Converting a picture allocates a few buffers of megabytes each and frees them. glibc's malloc
-/// serves them from its per-thread heaps after the first is freed, and those heaps keep their
-/// high-water mark: a cold build of linux-perf peaked at 206 MB of RSS for about 100 MB live.
-/// Buffers of 4 MB and more mapped on their own go back to the system when freed (peak 103 MB).
-fn keep_large_buffers_apart() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tuning parameter of the allocator; it is called before any
-    // other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
-    }
 }
