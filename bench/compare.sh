@@ -11,7 +11,8 @@
 # column four times over, each copy's image URLs made distinct (bench/times4.py), to see how
 # memory grows with the pictures; then the floor (benches/floor.rs): the CPU it takes just to
 # decode each picture the cold build downloaded and encode what the book stores of it, once.
-# Prints wall time, CPU time, peak RSS and book size of every run, and the targets.
+# Prints wall time, CPU time, peak RSS (MiB) and book size (MB of 10^6 bytes, as lessonpub reports
+# it) of every run, and the targets.
 #
 # Needs: cargo, python3 with Pillow (`pip install pillow`; fonts-noto-cjk for Chinese labels),
 # pandoc (Debian package `pandoc`), GNU time (/usr/bin/time). The pictures are drawn once, before
@@ -74,7 +75,7 @@ run() {
   local size=0; [ -f "$book" ] && size=$(stat -c %s "$book")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$column" "$tool" "$label" "$secs" "$user $sys" "$kb" "$size" >> "$results"
   awk -v c="$column" -v t="$tool" -v l="$label" -v s="$secs" -v u="$user" -v y="$sys" -v k="$kb" -v b="$size" \
-    'BEGIN { printf "  %-22s %-9s %-9s %7.2f s wall %7.2f s CPU %7.1f MB RSS %7.1f MB book\n", c, t, l, s, u + y, k / 1024, b / 1048576 }'
+    'BEGIN { printf "  %-22s %-9s %-9s %7.2f s wall %7.2f s CPU %7.1f MiB RSS %7.2f MB book\n", c, t, l, s, u + y, k / 1024, b / 1e6 }'
 }
 
 for col in $columns; do
@@ -119,7 +120,9 @@ echo "machine load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" "$work" <<'PY'
 import os, re, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-r = {(c, t, l): (float(s), sum(map(float, cpu.split())), int(kb) / 1024, int(b) / 1048576)
+# RSS in MiB (GNU time counts KiB); books in MB of 10^6 bytes, as lessonpub reports them and
+# Send to Kindle counts its 50 MB.
+r = {(c, t, l): (float(s), sum(map(float, cpu.split())), int(kb) / 1024, int(b) / 1e6)
      for c, t, l, s, cpu, kb, b in rows}
 print("\ntargets")
 for c in sorted({c for c, _, _ in r if not c.endswith("-x4")}):
@@ -128,9 +131,9 @@ for c in sorted({c for c, _, _ in r if not c.endswith("-x4")}):
     x4 = r[(c + "-x4", "lessonpub", "cold")]
     print(f"  {c}: cold {pc[0] / lc[0]:.1f}x faster than pandoc (target >= 5x); "
           f"warm {lw[0]:.2f} s (target <= 1 s)")
-    print(f"  {c}: peak RSS {max(lc[2], lw[2]):.0f} MB (target <= 150 MB); 4x the pictures "
-          f"{x4[2]:.0f} MB = {(x4[2] / lc[2] - 1) * 100:+.0f}% (target <= +10%)")
-    print(f"  {c}: book {lc[3]:.1f} MB (target <= 12 MB), --grayscale {lg[3]:.1f} MB "
+    print(f"  {c}: peak RSS {max(lc[2], lw[2]):.0f} MiB (target <= 150 MB); 4x the pictures "
+          f"{x4[2]:.0f} MiB = {(x4[2] / lc[2] - 1) * 100:+.0f}% (target <= +10%)")
+    print(f"  {c}: book {lc[3]:.2f} MB (target <= 12 MB), --grayscale {lg[3]:.2f} MB "
           f"(target <= 6 MB), pandoc's {pc[3]:.1f} MB")
     floor = open(os.path.join(sys.argv[2], c + ".floor")).read()
     m = re.search(r"= ([\d.]+) s of CPU \(([\d.]+) s on 2 cores\)", floor)

@@ -28,6 +28,10 @@ use crate::xhtml::{Writer, escape};
 /// The stylesheet of every book, compiled in.
 pub const BOOK_CSS: &str = include_str!("../styles/book.css");
 
+/// Text is deflated at the highest level: 2.5% smaller than the default for linux-perf's 2 MB
+/// of pages, in a few milliseconds. Pictures are stored as they are (already compressed).
+const TEXT_LEVEL: i64 = 9;
+
 /// What goes into a package besides the book and its cover.
 #[derive(Debug, Clone, Copy)]
 pub struct Extras<'a> {
@@ -243,6 +247,7 @@ pub fn entry_size(name: &str, bytes: &[u8], compressed: bool) -> u64 {
     };
     let options = SimpleFileOptions::default()
         .compression_method(method)
+        .compression_level(compressed.then_some(TEXT_LEVEL))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     let mut zip = ZipWriter::new(Counter::default());
@@ -372,7 +377,9 @@ fn write_zip<W: Write + Seek>(
         .compression_method(CompressionMethod::Stored)
         .last_modified_time(time)
         .unix_permissions(0o644);
-    let deflated = stored.compression_method(CompressionMethod::Deflated);
+    let deflated = stored
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(TEXT_LEVEL));
 
     // The mimetype must come first, uncompressed and without extra fields (OCF 3.3, 4.2.4).
     zip.start_file("mimetype", stored)?;

@@ -38,7 +38,7 @@ use super::convert::{Format, MAX_OUTPUT_BYTES, MAX_SLICES, Part, Settings};
 use crate::config::CacheMode;
 
 /// Bumped whenever `convert` changes what it makes, so old processed entries are not reused.
-const PROCESSING_VERSION: u32 = 4;
+const PROCESSING_VERSION: u32 = 5;
 
 /// The folder of this layout under the cache folder.
 const LAYOUT: &str = "v2";

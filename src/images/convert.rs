@@ -59,6 +59,14 @@ const DRAWING_FLATNESS: f64 = 0.5;
 /// E-ink screens show 16 levels of gray; a gray drawing needs no more (4 bits a pixel).
 const EINK_LEVELS: u8 = 16;
 
+/// With `grayscale`, a drawing is stored in 4 grays of its own (2 bits a pixel) when they stay
+/// this close to it: the root-mean-square difference, in 8-bit levels. Rounding to e-ink's 16
+/// evenly spaced levels alone differs by up to 4.9 (a step of 17 over the square root of 12).
+/// The diagrams, tables and terminal screenshots of the realistic image set keep their fills,
+/// lines and text in 4 grays at 4.1-8.3, only their anti-aliasing coarser, and take 41% less
+/// room; a smooth gradient would be 17 off in 4 bands and keeps its 16 levels.
+const MAX_FOUR_GRAY_RMS: f64 = 10.0;
+
 /// A slice is at most this many times as tall as it is wide: the shape of an e-reader page
 /// (1264x1680 is 4:3), so each slice fills a page at full width.
 const SLICE_RATIO: (u32, u32) = (4, 3);
@@ -151,10 +159,10 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
     };
     let parts = match kind {
         Kind::Avatar => {
-            let square = resize(crop_centre(image, plan.crop), plan.size)?;
+            let square = resize(crop_centre(image, plan.crop), plan.size, style)?;
             vec![encoding.encode(&square)?]
         }
-        Kind::Article => encode_slices(&resize(image, plan.size)?, plan.slice, encoding)?,
+        Kind::Article => encode_slices(&resize(image, plan.size, style)?, plan.slice, encoding)?,
     };
     let total: u64 = parts.iter().map(|p| p.bytes.len() as u64).sum();
     if total > MAX_OUTPUT_BYTES {
@@ -277,14 +285,20 @@ pub fn reencode(part: &Part) -> Result<Part> {
             Ok(match (info.color_type, &info.palette) {
                 (png::ColorType::Indexed, Some(palette)) => {
                     let indices: Vec<u8> = match frame.bit_depth {
-                        png::BitDepth::Four => (data.chunks(frame.line_size))
-                            .take(height as usize)
-                            .flat_map(|row| {
-                                let pixels = row.iter().flat_map(|b| [b >> 4, b & 15]);
-                                pixels.take(width as usize)
-                            })
-                            .collect(),
-                        _ => data,
+                        png::BitDepth::Eight => data,
+                        depth => {
+                            let bits = depth as u8;
+                            let mask = (1u8 << bits) - 1;
+                            (data.chunks(frame.line_size))
+                                .take(height as usize)
+                                .flat_map(|row| {
+                                    let pixels = row.iter().flat_map(|&b| {
+                                        (1..=8 / bits).map(move |i| b >> (8 - bits * i) & mask)
+                                    });
+                                    pixels.take(width as usize)
+                                })
+                                .collect()
+                        }
                     };
                     indexed_png(width, height, palette, &indices)
                 }
@@ -322,7 +336,16 @@ pub fn cover(bytes: &[u8]) -> Result<Part> {
     let image = decode(bytes, format, false, Plan::cover)?;
     let image = normalize(image, false);
     let plan = Plan::cover(width, height);
-    jpeg(&resize(image, plan.size)?)
+    jpeg(&resize(image, plan.size, Style::Photo)?)
+}
+
+/// A picture drawn by lessonpub itself (the generated cover), encoded as any drawing is: a PNG
+/// of its own colours when it has at most 256, else of 256 chosen to fit it.
+pub fn drawn(image: &RgbImage) -> Result<Part> {
+    match palette_png(image) {
+        Some(png) => Ok(png),
+        None => quantized_png(image),
+    }
 }
 
 /// What kind of picture it is, which decides its encoding.
@@ -700,15 +723,22 @@ fn is_drawing(image: &DynamicImage) -> bool {
     pairs > 0 && (pairs - changes) as f64 >= DRAWING_FLATNESS * pairs as f64
 }
 
-/// Whether the normalized image has at most 256 colours: then it is drawn, not photographed,
-/// however small (an icon, a 2 x 2 test pattern) and however its pixels are laid out.
+/// Whether the normalized image has few colours: then it is drawn, not photographed, however
+/// small (an icon, a 2 x 2 test pattern) and however its pixels are laid out. For colour that is
+/// at most 256 (a palette holds them exactly); a gray image never has more than 256 levels, so
+/// for gray it is at most the 16 that e-ink shows, else every gray photo would count as drawn.
 fn few_colours(image: &DynamicImage) -> bool {
     let Some((raw, channels)) = samples(image) else {
         return false;
     };
-    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(257);
+    let most = if channels == 1 {
+        usize::from(EINK_LEVELS)
+    } else {
+        256
+    };
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(most + 1);
     for px in raw.chunks_exact(channels) {
-        if seen.insert(px) && seen.len() > 256 {
+        if seen.insert(px) && seen.len() > most {
             return false;
         }
     }
@@ -726,12 +756,20 @@ fn crop_centre(image: DynamicImage, (width, height): (u32, u32)) -> DynamicImage
 }
 
 /// Lanczos3, which keeps the strokes of text in screenshots sharp when shrinking.
-fn resize(image: DynamicImage, (width, height): (u32, u32)) -> Result<DynamicImage> {
+/// Scaled to `size` with the filter that suits `style`. A drawing is averaged over the area
+/// each new pixel covers: Lanczos, which keeps photos sharp, rings around text and lines, and
+/// those halos are gray that costs room (5% of the gray drawings of the realistic image set)
+/// and shows as fringes on e-ink.
+fn resize(image: DynamicImage, (width, height): (u32, u32), style: Style) -> Result<DynamicImage> {
     if image.dimensions() == (width, height) {
         return Ok(image);
     }
+    let filter = match style {
+        Style::Drawing => FilterType::Box,
+        Style::Photo => FilterType::Lanczos3,
+    };
     let mut out = DynamicImage::new(width, height, image.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     Resizer::new()
         .resize(&image, &mut out, &options)
         .map_err(|e| anyhow!("cannot resize the image: {e}"))?;
@@ -804,10 +842,7 @@ impl Encoding {
         match (self.style, image) {
             (Style::Photo, _) => jpeg(image),
             (Style::Drawing, DynamicImage::ImageLuma8(gray)) => Ok(gray_png(gray, self.grayscale)),
-            (Style::Drawing, DynamicImage::ImageRgb8(rgb)) => match palette_png(rgb) {
-                Some(png) => Ok(png),
-                None => quantized_png(rgb),
-            },
+            (Style::Drawing, DynamicImage::ImageRgb8(rgb)) => drawn(rgb),
             (Style::Drawing, other) => quantized_png(&other.to_rgb8()),
         }
     }
@@ -913,16 +948,28 @@ fn quantized_png(image: &RgbImage) -> Result<Part> {
     ))
 }
 
-/// A gray drawing: with at most 16 levels, those levels in 4 bits a pixel; with more, 8-bit
-/// gray, or with `eink` rounded to the 16 levels e-ink screens show, in 4 bits.
+/// A gray drawing in the fewest bits that keep it: its own levels when it has at most 4 (2 bits
+/// a pixel); with `eink`, else 4 grays chosen for it when they are close enough
+/// (`MAX_FOUR_GRAY_RMS`); its own levels when it has at most 16 (4 bits); else, with `eink`,
+/// rounded to the 16 levels e-ink screens show, in 4 bits, or without it 8-bit gray.
 fn gray_png(image: &GrayImage, eink: bool) -> Part {
-    let mut used = [false; 256];
+    let mut histogram = [0u64; 256];
     for p in image.as_raw() {
-        used[usize::from(*p)] = true;
+        histogram[usize::from(*p)] += 1;
     }
-    let levels: Vec<u8> = (0..=255u8).filter(|&v| used[usize::from(v)]).collect();
-    let levels = if levels.len() <= usize::from(EINK_LEVELS) {
+    let used: Vec<u8> = (0..=255u8)
+        .filter(|&v| histogram[usize::from(v)] > 0)
+        .collect();
+    let four = (eink && used.len() > 4)
+        .then(|| closest_grays(&histogram, 4))
+        .filter(|(_, rms)| *rms <= MAX_FOUR_GRAY_RMS)
+        .map(|(levels, _)| levels);
+    let levels = if used.len() <= 4 {
+        used
+    } else if let Some(levels) = four {
         levels
+    } else if used.len() <= usize::from(EINK_LEVELS) {
+        used
     } else if eink {
         let step = 255 / (EINK_LEVELS - 1);
         (0..EINK_LEVELS).map(|k| k * step).collect()
@@ -937,14 +984,7 @@ fn gray_png(image: &GrayImage, eink: bool) -> Part {
             image.as_raw(),
         );
     };
-    // The nearest level of every gray value.
-    let mut nearest = [0u8; 256];
-    for (v, slot) in nearest.iter_mut().enumerate() {
-        let closest = (levels.iter().enumerate())
-            .min_by_key(|(_, l)| usize::from(**l).abs_diff(v))
-            .map_or(0, |(i, _)| i);
-        *slot = u8::try_from(closest).expect("at most 16 levels");
-    }
+    let nearest = nearest_level(&levels);
     let indices: Vec<u8> = image
         .as_raw()
         .iter()
@@ -954,32 +994,109 @@ fn gray_png(image: &GrayImage, eink: bool) -> Part {
     indexed_png(image.width(), image.height(), &palette, &indices)
 }
 
-/// An indexed PNG: 4 bits a pixel when the palette has at most 16 colours, else 8. Rows are
-/// stored unfiltered: on indices, PNG's filters predict nothing and the file only grows (by a
-/// quarter on the realistic image set).
+/// For every gray value, the index of the nearest of `levels` (sorted, at most 256).
+fn nearest_level(levels: &[u8]) -> [u8; 256] {
+    let mut nearest = [0u8; 256];
+    for (v, slot) in nearest.iter_mut().enumerate() {
+        let closest = (levels.iter().enumerate())
+            .min_by_key(|(_, l)| usize::from(**l).abs_diff(v))
+            .map_or(0, |(i, _)| i);
+        *slot = u8::try_from(closest).expect("at most 256 levels");
+    }
+    nearest
+}
+
+/// The `k` gray levels closest to a picture with this histogram (at least `k` values used), in
+/// the least-squares sense, and the root-mean-square difference they leave. Exact: the best
+/// levels split the 256 values into `k` runs, each represented by its mean, and dynamic
+/// programming over the runs' ends finds the best split (k x 256 x 256 steps, none per pixel).
+fn closest_grays(histogram: &[u64; 256], k: usize) -> (Vec<u8>, f64) {
+    // Prefix sums of count, sum and sum of squares make any run's squared error O(1).
+    let mut n = [0f64; 257];
+    let mut s = [0f64; 257];
+    let mut q = [0f64; 257];
+    for v in 0..256 {
+        let (c, x) = (histogram[v] as f64, v as f64);
+        n[v + 1] = n[v] + c;
+        s[v + 1] = s[v] + c * x;
+        q[v + 1] = q[v] + c * x * x;
+    }
+    let error = |a: usize, b: usize| {
+        let count = n[b] - n[a];
+        if count == 0.0 {
+            0.0
+        } else {
+            let sum = s[b] - s[a];
+            (q[b] - q[a] - sum * sum / count).max(0.0)
+        }
+    };
+    // best[j][b]: the least error of values 0..b in j runs; start[j][b]: where the last begins.
+    let mut best = vec![[f64::INFINITY; 257]; k + 1];
+    let mut start = vec![[0usize; 257]; k + 1];
+    best[0][0] = 0.0;
+    for j in 1..=k {
+        for b in j..=256 {
+            for a in (j - 1)..b {
+                let e = best[j - 1][a] + error(a, b);
+                if e < best[j][b] {
+                    best[j][b] = e;
+                    start[j][b] = a;
+                }
+            }
+        }
+    }
+    let mut levels = Vec::with_capacity(k);
+    let mut b = 256;
+    for j in (1..=k).rev() {
+        let a = start[j][b];
+        let count = n[b] - n[a];
+        if count > 0.0 {
+            // A mean of values in 0..=255, so the cast is exact after rounding.
+            levels.push(((s[b] - s[a]) / count).round() as u8);
+        }
+        b = a;
+    }
+    levels.reverse();
+    levels.dedup();
+    let rms = (best[k][256] / n[256].max(1.0)).sqrt();
+    (levels, rms)
+}
+
+/// An indexed PNG: 2 bits a pixel when the palette has at most 4 colours, 4 bits when at most
+/// 16, else 8. Rows are stored unfiltered: on indices, PNG's filters predict nothing and the
+/// file only grows (by a quarter on the realistic image set).
 fn indexed_png(width: u32, height: u32, palette: &[u8], indices: &[u8]) -> Part {
-    if palette.len() > 3 * 16 {
+    let (depth, bits) = match palette.len() / 3 {
+        0..=4 => (png::BitDepth::Two, 2),
+        5..=16 => (png::BitDepth::Four, 4),
+        _ => (png::BitDepth::Eight, 8),
+    };
+    if bits == 8 {
         return write_png(
             width,
             height,
             png::ColorType::Indexed,
-            png::BitDepth::Eight,
+            depth,
             Some(palette),
             indices,
         );
     }
+    let per_byte = 8 / bits;
     let packed: Vec<u8> = indices
         .chunks_exact(width as usize)
         .flat_map(|row| {
-            row.chunks(2)
-                .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+            row.chunks(per_byte).map(|pixels| {
+                // The first pixel in the highest bits; a row's last byte padded with zeros.
+                (pixels.iter().enumerate())
+                    .fold(0u8, |byte, (i, p)| byte | p << (8 - bits * (i + 1)))
+            })
         })
         .collect();
     write_png(
         width,
         height,
         png::ColorType::Indexed,
-        png::BitDepth::Four,
+        depth,
         Some(palette),
         &packed,
     )
@@ -1176,47 +1293,99 @@ mod tests {
             .read_info()
             .unwrap();
         assert_eq!(reader.info().color_type, png::ColorType::Indexed);
-        // A photo saved as PNG: no two neighbours alike.
+        // A photo saved as PNG, in colour or in gray: no two neighbours alike. In gray it has
+        // fewer than 256 levels, as every gray picture does, and is still a photo (with
+        // `--grayscale` every photo saved as PNG had become a 16-level PNG of its noise).
         let photo = RgbImage::from_fn(900, 600, |x, y| {
             image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
         });
-        let parts = process(
-            &saved(photo.into(), ImageFormat::Png),
-            Kind::Article,
-            &SETTINGS,
-        )
-        .unwrap();
-        assert_eq!(parts[0].format, Format::Jpeg);
-    }
-
-    #[test]
-    fn gray_drawings_take_four_bits_and_the_sixteen_levels_of_e_ink() {
+        let gray_photo = DynamicImage::ImageRgb8(photo.clone()).to_luma8();
         let gray = Settings {
             grayscale: true,
             ..SETTINGS
         };
-        let page = text_page(700, 20, 23, 9);
-        let smooth = DynamicImage::ImageLuma8(GrayImage::from_fn(700, 640, |x, y| {
+        for (image, settings) in [
+            (DynamicImage::from(photo.clone()), &SETTINGS),
+            (DynamicImage::from(photo), &gray),
+            (DynamicImage::from(gray_photo), &SETTINGS),
+        ] {
+            let parts = process(&saved(image, ImageFormat::Png), Kind::Article, settings).unwrap();
+            assert_eq!(parts[0].format, Format::Jpeg);
+        }
+    }
+
+    #[test]
+    fn gray_drawings_keep_four_grays_of_their_own_when_close_and_else_the_sixteen_of_e_ink() {
+        let gray = Settings {
+            grayscale: true,
+            ..SETTINGS
+        };
+        let bits = |part: &Part| {
+            let reader = png::Decoder::new(Cursor::new(part.bytes.as_slice()))
+                .read_info()
+                .unwrap();
+            let info = reader.info();
+            assert_eq!(info.color_type, png::ColorType::Indexed);
+            let palette = info.palette.as_ref().unwrap();
+            assert!(palette.chunks(3).all(|c| c[0] == c[1] && c[1] == c[2]));
+            (info.bit_depth, palette.len() / 3)
+        };
+        // Text as a diagram has it: ink on white paper and on a light fill, with one stroke
+        // edge in ten anti-aliased to some gray between.
+        let text = GrayImage::from_fn(700, 640, |x, y| {
+            let paper = if y < 320 { 255 } else { 238 };
+            image::Luma([match (x + y / 2) % 10 {
+                0..=1 => 30,
+                2 => 30 + ((x * 37 + y * 11) % 200) as u8,
+                _ => paper,
+            }])
+        });
+        let parts = process(
+            &saved(DynamicImage::ImageLuma8(text), ImageFormat::Png),
+            Kind::Article,
+            &gray,
+        )
+        .unwrap();
+        assert_eq!(bits(&parts[0]), (png::BitDepth::Two, 4));
+        // Ink, paper and fill each keep a gray of their own, within a quarter of an e-ink step
+        // (the darkest edges pull the ink's level); the other edges are rounded to one of them.
+        let back = decoded(&parts[0]).to_luma8();
+        for ((x, y), was) in [((0, 0), 30), ((5, 0), 255), ((5, 400), 238)] {
+            let [now] = back.get_pixel(x, y).0;
+            assert!(now.abs_diff(was) <= 4, "{was} became {now}");
+        }
+        // A smooth gradient in 4 grays would be bands: it keeps e-ink's 16 levels.
+        let smooth = GrayImage::from_fn(700, 640, |x, y| {
             image::Luma([if y % 32 < 23 {
                 (x / 3 % 256) as u8
             } else {
                 255
             }])
-        }));
-        for image in [page, smooth] {
-            let parts = process(&saved(image, ImageFormat::Png), Kind::Article, &gray).unwrap();
-            let reader = png::Decoder::new(Cursor::new(parts[0].bytes.as_slice()))
-                .read_info()
-                .unwrap();
-            let info = reader.info();
-            assert_eq!(
-                (info.color_type, info.bit_depth),
-                (png::ColorType::Indexed, png::BitDepth::Four)
-            );
-            let palette = info.palette.as_ref().unwrap();
-            assert!(palette.len() <= 3 * 16);
-            assert!(palette.chunks(3).all(|c| c[0] == c[1] && c[1] == c[2]));
+        });
+        let parts = process(
+            &saved(DynamicImage::ImageLuma8(smooth), ImageFormat::Png),
+            Kind::Article,
+            &gray,
+        )
+        .unwrap();
+        assert_eq!(bits(&parts[0]), (png::BitDepth::Four, 16));
+    }
+
+    #[test]
+    fn the_closest_grays_are_the_means_of_the_best_split() {
+        let mut histogram = [0u64; 256];
+        // Four clusters, each two values either side of its centre.
+        for centre in [20usize, 90, 160, 240] {
+            histogram[centre - 2..=centre + 2].fill(10);
         }
+        let (levels, rms) = closest_grays(&histogram, 4);
+        assert_eq!(levels, [20, 90, 160, 240]);
+        // Each cluster's squared distances average (4 + 1 + 0 + 1 + 4) / 5 = 2.
+        assert!((rms - 2f64.sqrt()).abs() < 1e-9, "{rms}");
+        // Two values for three levels: no level is made twice or left empty.
+        let mut two = [0u64; 256];
+        (two[0], two[255]) = (5, 5);
+        assert_eq!(closest_grays(&two, 3), (vec![0, 255], 0.0));
     }
 
     #[test]

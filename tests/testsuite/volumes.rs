@@ -195,8 +195,8 @@ fn max_size_cuts_by_the_real_size_of_each_volume() {
     assert!(stderr.contains("such as `50MB`"), "{stderr}");
 }
 
-/// A column of lessons that each show a local grey picture of noise, which the book keeps at
-/// one incompressible byte a pixel.
+/// A column of lessons that each show a local grey picture of noise: a photo to the converter,
+/// which it keeps as a JPEG of about half a byte a pixel (noise does not compress further).
 fn noisy_column(dir: &Path, lessons: usize, width: u32, height: u32) -> PathBuf {
     let column = dir.join("noisy");
     fs::create_dir(&column).unwrap();
@@ -222,7 +222,7 @@ fn noisy_column(dir: &Path, lessons: usize, width: u32, height: u32) -> PathBuf 
 #[test]
 fn a_lesson_over_the_size_gets_its_own_volume_and_a_warning() {
     let tmp = tempfile::tempdir().unwrap();
-    let column = noisy_column(tmp.path(), 3, 600, 500);
+    let column = noisy_column(tmp.path(), 3, 900, 700);
     let out = tmp.path().join("book.epub");
     let run = build_offline(&column, &out, &["--max-size", "200KB"]);
     assert_success(&run, "--max-size 200KB");
