@@ -140,10 +140,7 @@ pub struct Part {
 /// (16 grays with `grayscale`); anything else is a photo, whatever format it came in.
 pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part>> {
     let format = sniff(bytes)?;
-    let plan = |width, height| match kind {
-        Kind::Article => Plan::article(width, height, settings.max_width),
-        Kind::Avatar => Plan::avatar(width, height),
-    };
+    let plan = |width, height| Plan::new(kind, width, height, settings);
     let image = decode(bytes, format, settings.grayscale, plan)?;
     let image = normalize(image, settings.grayscale);
     let plan = plan(image.width(), image.height());
@@ -189,6 +186,14 @@ struct Plan {
 }
 
 impl Plan {
+    /// What an image of this size becomes for `kind`.
+    fn new(kind: Kind, width: u32, height: u32, settings: &Settings) -> Plan {
+        match kind {
+            Kind::Article => Plan::article(width, height, settings.max_width),
+            Kind::Avatar => Plan::avatar(width, height),
+        }
+    }
+
     /// An article image: scaled down to `max_width` when wider, never up; a narrow strip taller
     /// than a page scaled down to a page's height; then scaled down to `MAX_OUTPUT_PIXELS` when
     /// still larger. A very tall image (but no strip) is cut into page-shaped slices, at most
