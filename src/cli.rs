@@ -262,9 +262,10 @@ pub struct BuildArgs {
           value_parser = clap::value_parser!(u32).range(64..=8192))]
     pub max_width: Option<u32>,
 
-    /// Store every image in 8-bit gray, for e-ink readers (smaller books)
+    /// Store every image in gray, for e-ink readers (smaller books)
     ///
-    /// e.g. `--grayscale --max-width 758` for an older Kindle.
+    /// Drawings keep 4 grays chosen for each when those are close to it, else the 16 that e-ink
+    /// shows; photos become gray JPEG. e.g. `--grayscale --max-width 758` for an older Kindle.
     #[arg(long, overrides_with = "no_grayscale")]
     pub grayscale: bool,
 

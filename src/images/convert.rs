@@ -99,7 +99,7 @@ pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 pub struct Settings {
     /// Article images wider than this are scaled down to it.
     pub max_width: u32,
-    /// Store every image as 8-bit gray (e-ink shows 16 levels of gray anyway).
+    /// Store every image in gray: e-ink shows 16 levels of it (see `gray_png`).
     pub grayscale: bool,
 }
 
