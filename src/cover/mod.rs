@@ -16,7 +16,7 @@ use std::path::Path;
 
 use ab_glyph::{Font, FontRef, PxScale, point};
 use anyhow::{Context, Result};
-use image::{Rgb, RgbImage};
+use image::{ImageEncoder, Rgb, RgbImage, codecs::png::PngEncoder};
 
 use crate::images::convert;
 use crate::model::Asset;
@@ -71,12 +71,15 @@ const RULE: (u32, u32, u32) = (120, 6, 56);
 
 /// A cover drawn for `title` (and `author`, if known).
 pub fn generated(title: &str, author: Option<&str>) -> Asset {
-    let part = convert::drawn(&draw(title, author))
-        .expect("a drawn cover is a valid image of a size the encoders take");
+    let img = draw(title, author);
+    let mut bytes = Vec::new();
+    PngEncoder::new(&mut bytes)
+        .write_image(img.as_raw(), WIDTH, HEIGHT, image::ExtendedColorType::Rgb8)
+        .expect("encoding an in-memory PNG cannot fail");
     Asset {
-        book_path: format!("images/cover.{}", part.format.extension()),
-        media_type: part.format.media_type(),
-        bytes: part.bytes.into(),
+        book_path: "images/cover.png".into(),
+        media_type: "image/png",
+        bytes: bytes.into(),
     }
 }
 

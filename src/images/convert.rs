@@ -344,15 +344,6 @@ pub fn cover(bytes: &[u8]) -> Result<Part> {
     jpeg(&resize(image, plan.size, Style::Photo)?)
 }
 
-/// A picture drawn by lessonpub itself (the generated cover), encoded as any drawing is: a PNG
-/// of its own colours when it has at most 256, else of 256 chosen to fit it.
-pub fn drawn(image: &RgbImage) -> Result<Part> {
-    match palette_png(image) {
-        Some(png) => Ok(png),
-        None => quantized_png(image),
-    }
-}
-
 /// What kind of picture it is, which decides its encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
@@ -847,7 +838,10 @@ impl Encoding {
         match (self.style, image) {
             (Style::Photo, _) => jpeg(image),
             (Style::Drawing, DynamicImage::ImageLuma8(gray)) => Ok(gray_png(gray, self.grayscale)),
-            (Style::Drawing, DynamicImage::ImageRgb8(rgb)) => drawn(rgb),
+            (Style::Drawing, DynamicImage::ImageRgb8(rgb)) => match palette_png(rgb) {
+                Some(png) => Ok(png),
+                None => quantized_png(rgb),
+            },
             (Style::Drawing, other) => quantized_png(&other.to_rgb8()),
         }
     }
