@@ -1200,6 +1200,28 @@ mod tests {
     }
 
     #[test]
+    fn drawings_are_scaled_by_area_without_halos() {
+        // Black stripes 4 px wide every 8 px, halved: averaging each pair of pixels keeps pure
+        // black and white; Lanczos would ring into grays beside every stripe.
+        let stripes = GrayImage::from_fn(800, 300, |x, _| {
+            image::Luma([if x % 8 < 4 { 0 } else { 255 }])
+        });
+        let settings = Settings {
+            max_width: 400,
+            ..SETTINGS
+        };
+        let parts = process(
+            &saved(DynamicImage::ImageLuma8(stripes), ImageFormat::Png),
+            Kind::Article,
+            &settings,
+        )
+        .unwrap();
+        let out = decoded(&parts[0]).to_luma8();
+        assert_eq!(out.dimensions(), (400, 150));
+        assert!(out.pixels().all(|p| p.0 == [0] || p.0 == [255]));
+    }
+
+    #[test]
     fn small_images_are_never_upscaled() {
         let Some(bytes) = sample("progressive-1200x800.jpg") else {
             return;
