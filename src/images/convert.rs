@@ -172,6 +172,19 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
     Ok(parts)
 }
 
+/// About the most memory `process` will take for `bytes`, read from the image's header alone
+/// (see `working_set`); 0 for bytes that are no image, which `process` refuses before it
+/// allocates anything large.
+pub fn memory_needed(bytes: &[u8], kind: Kind, settings: &Settings) -> u64 {
+    let Ok(format) = sniff(bytes) else { return 0 };
+    let Ok(decoder) = open(bytes, format) else {
+        return 0;
+    };
+    let (width, height) = decoder.dimensions();
+    let plan = Plan::new(kind, width, height, settings);
+    working_set(&*decoder, format, bytes, settings.grayscale, &plan)
+}
+
 /// What a decoded image becomes, decided from its size alone, so that what converting it costs
 /// is known before it is decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1837,20 +1850,13 @@ mod tests {
         let image = image::load_from_memory(&cases[0].1).unwrap();
         assert!(is_drawing(&image) && palette_png(&image.to_rgb8()).is_none());
         for (name, bytes) in &cases {
-            let format = sniff(bytes).unwrap();
             for (kind, settings) in [
                 (Kind::Article, narrower),
                 (Kind::Article, gray),
                 (Kind::Avatar, narrower),
             ] {
-                let decoder = open(bytes, format).unwrap();
-                let (w, h) = decoder.dimensions();
-                let plan = match kind {
-                    Kind::Article => Plan::article(w, h, settings.max_width),
-                    Kind::Avatar => Plan::avatar(w, h),
-                };
-                let estimate = working_set(&*decoder, format, bytes, settings.grayscale, &plan);
-                drop(decoder);
+                // What the conversion threads are admitted by.
+                let estimate = memory_needed(bytes, kind, &settings);
                 let (parts, peak, _) = tracking::measure(|| process(bytes, kind, &settings));
                 parts.unwrap();
                 assert!(
@@ -1859,6 +1865,8 @@ mod tests {
                 );
             }
         }
+        // Bytes that are no image are refused before anything large is allocated.
+        assert_eq!(memory_needed(b"<html>", Kind::Article, &narrower), 0);
         // A cover larger than covers may be, so it is scaled; with alpha, so it is flattened.
         let large = saved(DynamicImage::ImageRgba8(noise(1700, 300)), ImageFormat::Png);
         let (part, peak, _) = tracking::measure(|| cover(&large));

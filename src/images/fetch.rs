@@ -6,6 +6,7 @@
 //! 5xx). Requests look like the browser that saved the page: a browser User-Agent and the
 //! GeekTime Referer, which its image host checks. Caching and concurrency are the caller's.
 
+use std::io::Read;
 use std::time::Duration;
 
 use ureq::Agent;
@@ -175,15 +176,20 @@ impl Fetcher {
             _ => return Try::Fail(format!("HTTP {status}")),
         }
         let max = self.limits.max_bytes;
-        if let Some(length) = response.body().content_length()
-            && length > max
-        {
+        let length = response.body().content_length();
+        if length.is_some_and(|length| length > max) {
             return Try::Permanent(too_large(max));
         }
-        match response.body_mut().with_config().limit(max).read_to_vec() {
-            Ok(bytes) => Try::Done(bytes),
-            Err(ureq::Error::BodyExceedsLimit(_)) => Try::Permanent(too_large(max)),
-            Err(e) => classify_error(e),
+        // Sized as announced: grown by doubling, a body takes up to twice its size while it is
+        // read, and several are read at once.
+        let mut bytes = Vec::with_capacity(usize::try_from(length.unwrap_or(0)).unwrap_or(0));
+        let mut reader = response.body_mut().with_config().limit(max).reader();
+        match reader.read_to_end(&mut bytes) {
+            Ok(_) => Try::Done(bytes),
+            Err(e) => match ureq::Error::from(e) {
+                ureq::Error::BodyExceedsLimit(_) => Try::Permanent(too_large(max)),
+                e => classify_error(e),
+            },
         }
     }
 }

@@ -16,6 +16,7 @@
 //! chapter ever refers to anything remote. This stage never prints; it moves the build's progress
 //! line on as images are made (`store::Files`), and `warnings` says what went wrong.
 
+mod budget;
 mod cache;
 pub mod convert;
 mod fetch;

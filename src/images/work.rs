@@ -6,9 +6,10 @@
 //! original bytes, then for what was made of those bytes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
 
+use super::budget::Budget;
 use super::cache::{Cache, ProcessedKey};
 use super::convert::{self, Part, Settings};
 use super::fetch::{self, Fetcher};
@@ -54,6 +55,8 @@ pub(super) struct Context<'a> {
     fetcher: Option<Fetcher>,
     settings: Settings,
     max_bytes: u64,
+    /// What the conversions running at once may take, by their estimates.
+    memory: Budget,
     /// The first error writing the cache, reported once.
     pub cache_error: Mutex<Option<String>>,
 }
@@ -77,68 +80,36 @@ impl<'a> Context<'a> {
                 grayscale: options.grayscale,
             },
             max_bytes: limits.max_bytes,
+            memory: Budget::new(CONVERSION_MEMORY),
             cache_error: Mutex::new(None),
         }
     }
 }
 
 /// Gets and processes every origin: `jobs` threads get the bytes (downloads overlap), and each
-/// image is then decoded and encoded on the rayon pool, so every core works while downloads
-/// wait on the network. Downloads stay at most `waiting_limit` originals ahead of the workers,
-/// so memory does not grow with the column; each decoded image lives in one task, and each part
-/// made is stored in `files` as soon as it is made.
+/// image is then decoded and encoded on the rayon pool, so every core works while
+/// downloads wait on the network. Downloads stay at most `waiting_limit` originals ahead of the
+/// conversions, and the conversions running at once take at most `CONVERSION_MEMORY`, so memory
+/// does not grow with the column; each decoded image lives in one task, and each part made is
+/// stored in `files` as soon as it is made.
 pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<Outcome> {
     if !origins.is_empty()
         && let Err(e) = context.cache.tag()
     {
         note_cache_error(context, e);
     }
-    let results: Vec<Mutex<Option<Outcome>>> = origins.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let jobs = context.options.jobs.clamp(1, origins.len().max(1));
-    let waiting = Gate::new(waiting_limit());
-    let waiting = &waiting;
-    let results_ref = &results;
-    let finish = move |i: usize, how: How, size: u64, parts: Vec<KindParts>| {
-        let files = (parts.into_iter())
-            .map(|(kind, made)| (kind, made.map(|parts| files.add_all(parts))))
-            .collect();
-        let outcome = Outcome::Got { how, size, files };
-        *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+    let cores = rayon::current_num_threads();
+    let run = Run {
+        context,
+        origins,
+        files,
+        results: origins.iter().map(|_| Mutex::new(None)).collect(),
+        next: AtomicUsize::new(0),
+        jobs: context.options.jobs.clamp(1, origins.len().max(1)),
+        waiting: Budget::new(waiting_limit(cores)),
     };
-    let missing = move |i: usize, reason: String, offline: bool| {
-        *results_ref[i].lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(Outcome::Missing { reason, offline });
-    };
-    let (finish, missing) = (&finish, &missing);
-    rayon::in_place_scope(|scope| {
-        std::thread::scope(|threads| {
-            for _ in 0..jobs {
-                threads.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(origin) = origins.get(i) else { break };
-                        if let Some(parts) = processed_before(context, origin) {
-                            finish(i, How::Cached, 0, parts);
-                            continue;
-                        }
-                        let ticket = waiting.enter();
-                        match obtain(context, origin) {
-                            Err((reason, offline)) => missing(i, reason, offline),
-                            Ok((bytes, how)) => scope.spawn(move |_| {
-                                let parts = process(context, origin, &bytes, how);
-                                finish(i, how, bytes.len() as u64, parts);
-                                drop(bytes);
-                                drop(ticket);
-                            }),
-                        }
-                    }
-                });
-            }
-        });
-    });
-    results
-        .into_iter()
+    rayon::in_place_scope(|scope| run.all(scope));
+    (run.results.into_iter())
         .map(|slot| {
             slot.into_inner()
                 .unwrap_or_else(|e| e.into_inner())
@@ -147,47 +118,75 @@ pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<O
         .collect()
 }
 
+/// What the download threads and the conversions of one `run` share.
+struct Run<'a> {
+    context: &'a Context<'a>,
+    origins: &'a [Origin],
+    files: &'a Files,
+    results: Vec<Mutex<Option<Outcome>>>,
+    /// The next origin a download thread takes.
+    next: AtomicUsize,
+    jobs: usize,
+    waiting: Budget,
+}
+
+impl Run<'_> {
+    /// Runs `jobs` download threads until every origin is had or missing; each original had is
+    /// converted in its own task of `scope`.
+    fn all<'s>(&'s self, scope: &rayon::Scope<'s>) {
+        std::thread::scope(|threads| {
+            for _ in 0..self.jobs {
+                threads.spawn(|| {
+                    loop {
+                        let i = self.next.fetch_add(1, Ordering::Relaxed);
+                        let Some(origin) = self.origins.get(i) else {
+                            break;
+                        };
+                        if let Some(parts) = processed_before(self.context, origin) {
+                            self.finish(i, How::Cached, 0, parts);
+                            continue;
+                        }
+                        let ticket = self.waiting.take(1);
+                        match obtain(self.context, origin) {
+                            Err((reason, offline)) => {
+                                self.set(i, Outcome::Missing { reason, offline })
+                            }
+                            Ok((bytes, how)) => scope.spawn(move |_| {
+                                let parts = process(self.context, origin, &bytes, how);
+                                self.finish(i, how, bytes.len() as u64, parts);
+                                drop(bytes);
+                                drop(ticket);
+                            }),
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    fn finish(&self, i: usize, how: How, size: u64, parts: Vec<KindParts>) {
+        let files = (parts.into_iter())
+            .map(|(kind, made)| (kind, made.map(|parts| self.files.add_all(parts))))
+            .collect();
+        self.set(i, Outcome::Got { how, size, files });
+    }
+
+    fn set(&self, i: usize, outcome: Outcome) {
+        *self.results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+    }
+}
+
+/// The memory, by `convert`'s estimates, that the conversions running at once may take. With
+/// it, a build's peak no longer depends on which large pictures happen to be converted at the
+/// same time, so it does not grow with the number of pictures: two pictures of up to 32 MB
+/// each run side by side (nine in ten of linux-perf's), a larger one runs alone.
+const CONVERSION_MEMORY: u64 = 64 << 20;
+
 /// How many originals may be had but not yet processed: enough that every worker finds the next
 /// one waiting while downloads continue, few enough that memory stays flat (linux-perf's
 /// downloads otherwise ran 785 originals ahead of two workers).
-fn waiting_limit() -> usize {
-    2 * rayon::current_num_threads() + 2
-}
-
-/// A counting gate: at most `limit` holders of a `Ticket` at once; `enter` waits for a place.
-struct Gate {
-    inside: Mutex<usize>,
-    left: Condvar,
-    limit: usize,
-}
-
-struct Ticket<'a>(&'a Gate);
-
-impl Gate {
-    fn new(limit: usize) -> Self {
-        Gate {
-            inside: Mutex::new(0),
-            left: Condvar::new(),
-            limit: limit.max(1),
-        }
-    }
-
-    fn enter(&self) -> Ticket<'_> {
-        let mut inside = self.inside.lock().unwrap_or_else(|e| e.into_inner());
-        while *inside >= self.limit {
-            inside = self.left.wait(inside).unwrap_or_else(|e| e.into_inner());
-        }
-        *inside += 1;
-        Ticket(self)
-    }
-}
-
-impl Drop for Ticket<'_> {
-    fn drop(&mut self) {
-        let mut inside = self.0.inside.lock().unwrap_or_else(|e| e.into_inner());
-        *inside -= 1;
-        self.0.left.notify_one();
-    }
+fn waiting_limit(cores: usize) -> u64 {
+    2 * cores as u64 + 2
 }
 
 /// The original bytes of one origin, or why they cannot be had (and whether only `--offline`
@@ -264,7 +263,10 @@ fn process(context: &Context, origin: &Origin, bytes: &[u8], how: How) -> Vec<Ki
             let parts = match context.cache.processed(&key) {
                 Some(parts) => Ok(parts),
                 None => {
+                    let need = convert::memory_needed(bytes, kind, &context.settings);
+                    let memory = context.memory.take(need);
                     let parts = convert::process(bytes, kind, &context.settings);
+                    drop(memory);
                     if let Ok(parts) = &parts
                         && let Err(e) = context.cache.store_processed(&key, parts)
                     {
