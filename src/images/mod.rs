@@ -7,8 +7,8 @@
 //!    share it);
 //! 2. `work`: the original bytes of each, from the persistent cache (`cache`), a download
 //!    (`fetch`, on `--jobs` threads), a local file inside the column (`local`) or a `data:` URL
-//!    (`source`), made into book-ready files (`convert`, on every core through rayon), or taken
-//!    from the cache of processed images;
+//!    (`source`), made into book-ready files (`convert`, on every core through rayon, as many
+//!    at once as fit in a memory `budget`), or taken from the cache of processed images;
 //! 3. `store`: each file named by the hash of its bytes, so identical images are stored once, and
 //!    its name written into every reference to it.
 //!
