@@ -20,7 +20,7 @@ use std::sync::{LazyLock, OnceLock};
 use syntect::easy::ScopeRangeIterator;
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
-use crate::model::{Element, Lesson, Node};
+use crate::model::{Article, Element, Lesson, Node};
 
 /// Longest line, in columns (a Chinese character takes two), that a 6" screen shows without
 /// wrapping at the normal code size; wider blocks are set smaller.
@@ -83,7 +83,10 @@ pub struct Highlighter(OnceLock<SyntaxSet>);
 impl Highlighter {
     /// The lesson with every code block of its article rewritten.
     pub fn lesson(&self, mut lesson: Lesson) -> Lesson {
-        self.article(&mut lesson.article);
+        // A written article was laid out before it was written.
+        if let Article::Tree(nodes) = &mut lesson.article {
+            self.article(nodes);
+        }
         lesson
     }
 

@@ -139,6 +139,7 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     if book.author.is_none() {
         book.author = parse::column_author(&book.lessons);
     }
+    render::write_articles(&mut book);
     timings.lap("parse, select, sanitize");
     let comments = book.lessons.iter().map(|l| l.comments.len()).sum::<usize>();
     progress.done(

@@ -1,10 +1,11 @@
 //! The book as plain data: what each stage hands the next.
 //!
-//! Nothing here knows about XHTML, EPUB or the network. A parser makes a `ParsedLesson`, whose
-//! article is untrusted HTML; `sanitize` turns it into a `Lesson`, whose article is a clean tree
-//! (`Node`) that only holds what the book may show; `images::embed` writes into every
-//! `ImageRef` where the book stores that image; `render` writes each lesson as XHTML. Text
-//! fields hold plain text (already decoded from entities).
+//! Nothing here knows about EPUB or the network. A parser makes a `ParsedLesson`, whose article
+//! is untrusted HTML; `sanitize` turns it into a `Lesson`, whose article is a clean tree (`Node`)
+//! that only holds what the book may show; once every lesson is read, `render` writes each
+//! article out ahead but for its images (`Article::Written`, markup it treats as opaque);
+//! `images::embed` writes into every `ImageRef` where the book stores that image; `render`
+//! writes each lesson as XHTML. Text fields hold plain text (already decoded from entities).
 
 use std::path::PathBuf;
 
@@ -65,11 +66,57 @@ pub struct ParsedLesson {
 pub struct Lesson {
     pub source: PathBuf,
     pub title: String,
-    /// The article as a tree that holds only what the book may show, in a shape XHTML allows.
-    pub article: Vec<Node>,
+    pub article: Article,
     pub comments: Vec<Comment>,
     pub comments_in_source: usize,
     pub likes_recorded: bool,
+}
+
+/// A lesson's article, which holds only what the book may show, in a shape XHTML allows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Article {
+    /// As a tree, from sanitizing until every lesson is read.
+    Tree(Vec<Node>),
+    /// Written out (`render::write_articles`) while the pictures are converted and the book
+    /// packaged: a tree takes about four times the memory, and all of a column's are held.
+    Written(Written),
+}
+
+/// An article written out ahead: its markup, and its images at the places they go, to be
+/// written once `images::embed` has said where the book stores them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The article without its images.
+    pub markup: String,
+    /// Each image and the byte offset in `markup` where it goes, in document order.
+    pub images: Vec<(usize, Image)>,
+    /// Whether it holds a formula (MathML).
+    pub math: bool,
+}
+
+impl Article {
+    /// Every image of the article, in document order.
+    pub fn images(&self) -> Vec<&Image> {
+        match self {
+            Article::Tree(nodes) => images(nodes),
+            Article::Written(written) => written.images.iter().map(|(_, i)| i).collect(),
+        }
+    }
+
+    pub fn images_mut(&mut self) -> Vec<&mut Image> {
+        match self {
+            Article::Tree(nodes) => images_mut(nodes),
+            Article::Written(written) => written.images.iter_mut().map(|(_, i)| i).collect(),
+        }
+    }
+
+    /// Whether the article holds a formula (MathML).
+    pub fn has_math(&self) -> bool {
+        match self {
+            Article::Tree(nodes) => contains_element(nodes, "math"),
+            Article::Written(written) => written.math,
+        }
+    }
 }
 
 /// A piece of a clean article.

@@ -83,7 +83,7 @@ impl<'a> Contents<'a> {
             .map(|(id, lesson)| Chapter {
                 id,
                 title: lesson.title.clone(),
-                mathml: crate::model::contains_element(&lesson.article, "math"),
+                mathml: lesson.article.has_math(),
             })
             .collect::<Vec<Chapter>>();
         // The introduction page is no lesson of a part.
@@ -706,7 +706,7 @@ mod tests {
         let lesson = crate::model::Lesson {
             source: "01.md".into(),
             title: "01 | 一".into(),
-            article: Vec::new(),
+            article: crate::model::Article::Tree(Vec::new()),
             comments: Vec::new(),
             comments_in_source: 0,
             likes_recorded: false,
@@ -847,7 +847,8 @@ mod tests {
     fn chapters_with_mathml_declare_it_and_only_they() {
         let mut b = book();
         let mut with_math = b.lessons[0].clone();
-        with_math.article = crate::sanitize::article("<p><math><mi>x</mi></math></p>");
+        with_math.article =
+            crate::model::Article::Tree(crate::sanitize::article("<p><math><mi>x</mi></math></p>"));
         b.lessons.push(with_math);
         let c = cover();
         let opf = package_opf(&Contents::new(&b, &c, Extras::default(), modified()));

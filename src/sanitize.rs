@@ -29,7 +29,7 @@ use regex::Regex;
 use scraper::Html;
 
 use crate::elements::{self, End, Flow, Policy};
-use crate::model::{Element, Image, ImageRef, Lesson, Node, ParsedLesson};
+use crate::model::{Article, Element, Image, ImageRef, Lesson, Node, ParsedLesson};
 
 /// A parsed lesson, its article made clean.
 pub fn lesson(parsed: ParsedLesson) -> Lesson {
@@ -37,7 +37,7 @@ pub fn lesson(parsed: ParsedLesson) -> Lesson {
     // The lesson stays in memory until it is packaged: no spare capacity.
     comments.shrink_to_fit();
     Lesson {
-        article: article(&parsed.article_html),
+        article: Article::Tree(article(&parsed.article_html)),
         source: parsed.source,
         title: parsed.title,
         comments,
@@ -971,11 +971,11 @@ mod tests {
         assert!(lesson.likes_recorded);
         assert_eq!(
             lesson.article,
-            [Node::Element(Element {
+            Article::Tree(vec![Node::Element(Element {
                 tag: "p",
                 attributes: Vec::new(),
                 children: vec![Node::Text("正文".into())],
-            })]
+            })])
         );
     }
 }

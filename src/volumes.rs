@@ -250,9 +250,7 @@ pub fn costs(book: &Book, fixed: u64) -> Costs {
 
 /// The files the book stores for the images a lesson shows, article and avatars.
 fn stored_files(lesson: &Lesson) -> impl Iterator<Item = &str> {
-    let article = crate::model::images(&lesson.article)
-        .into_iter()
-        .flat_map(|i| i.image.stored.iter());
+    let article = (lesson.article.images().into_iter()).flat_map(|i| i.image.stored.iter());
     let avatars = (lesson.comments.iter())
         .filter_map(|c| c.avatar.as_ref())
         .flat_map(|a| a.stored.iter());

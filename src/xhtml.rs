@@ -5,7 +5,7 @@
 //! entities, attribute values quoted and escaped, no character XML forbids.
 
 use crate::elements;
-use crate::model::{Image, Node};
+use crate::model::{Image, Node, Written};
 use crate::text::is_xml_char;
 
 /// Builds an XHTML document or fragment as a string.
@@ -81,8 +81,32 @@ impl Writer {
     /// Writes a clean article tree (see `sanitize`). Each image is written as the file(s) the
     /// book stores it in, seen from the chapter through `prefix` (`../`): one `<img>` per file,
     /// each with the original `alt` (several for a tall image cut into slices, marked with class
-    /// `slice`); an image stored nowhere is left out. The tree is walked without recursion.
+    /// `slice`); an image stored nowhere is left out.
     pub fn nodes(&mut self, nodes: &[Node], prefix: &str) {
+        self.walk(nodes, |w, image| w.image(image, prefix));
+    }
+
+    /// Writes a clean article tree but for its images, and returns each image with the place
+    /// in the output where `written` will write it.
+    pub fn nodes_but_images(&mut self, nodes: &[Node]) -> Vec<(usize, Image)> {
+        let mut images = Vec::new();
+        self.walk(nodes, |w, image| images.push((w.out.len(), image.clone())));
+        images
+    }
+
+    /// Writes an article written ahead (`nodes_but_images`), its images as `nodes` writes them.
+    pub fn written(&mut self, article: &Written, prefix: &str) {
+        let mut done = 0;
+        for (at, image) in &article.images {
+            self.out.push_str(&article.markup[done..*at]);
+            self.image(image, prefix);
+            done = *at;
+        }
+        self.out.push_str(&article.markup[done..]);
+    }
+
+    /// Writes `nodes`, each image as `image` says. The tree is walked without recursion.
+    fn walk(&mut self, nodes: &[Node], mut image: impl FnMut(&mut Self, &Image)) {
         let mut open: Vec<(std::slice::Iter<'_, Node>, Option<&'static str>)> =
             vec![(nodes.iter(), None)];
         while let Some((children, _)) = open.last_mut() {
@@ -93,7 +117,7 @@ impl Writer {
                     }
                 }
                 Some(Node::Text(text)) => self.text(text),
-                Some(Node::Image(image)) => self.image(image, prefix),
+                Some(Node::Image(img)) => image(self, img),
                 Some(Node::Element(el)) => {
                     let attrs = el.attributes.iter().map(|(n, v)| (*n, v.as_str()));
                     self.start_tag(el.tag, attrs);

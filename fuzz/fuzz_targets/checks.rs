@@ -27,7 +27,9 @@ pub fn chapter_xhtml(text: &str, format: Format) -> String {
     };
     let (parsed, _warnings) = parse::from_text(text, format, &file);
     let mut lesson = lessonpub::sanitize::lesson(parsed);
-    for image in lessonpub::model::images_mut(&mut lesson.article) {
+    // In the order a build takes: written out ahead, then the images embedded.
+    lessonpub::render::write_article(&mut lesson);
+    for image in lesson.article.images_mut() {
         image.image.stored = vec!["images/x.png".to_owned()];
     }
     for avatar in lesson.comments.iter_mut().filter_map(|c| c.avatar.as_mut()) {

@@ -145,7 +145,7 @@ pub fn embed(
 mod tests {
     use super::*;
     use crate::config::CacheMode;
-    use crate::model::{Comment, Image, ImageRef, Lesson, Node};
+    use crate::model::{Article, Comment, Image, ImageRef, Lesson, Node};
 
     fn lesson(source: &str, images: &[&str], avatars: &[&str]) -> Lesson {
         let image = |src: &&str| {
@@ -162,7 +162,7 @@ mod tests {
         Lesson {
             source: source.into(),
             title: "t".into(),
-            article: images.iter().map(image).collect(),
+            article: Article::Tree(images.iter().map(image).collect()),
             comments: avatars.iter().map(comment).collect(),
             comments_in_source: avatars.len(),
             likes_recorded: false,
@@ -184,10 +184,7 @@ mod tests {
     /// The files stored for the images of lesson `i`, article images first, then avatars.
     fn stored(book: &Book, i: usize) -> Vec<Vec<String>> {
         let lesson = &book.lessons[i];
-        let article = lesson.article.iter().filter_map(|n| match n {
-            Node::Image(image) => Some(image.image.stored.clone()),
-            _ => None,
-        });
+        let article = (lesson.article.images().into_iter()).map(|i| i.image.stored.clone());
         let avatars =
             (lesson.comments.iter()).filter_map(|c| Some(c.avatar.as_ref()?.stored.clone()));
         article.chain(avatars).collect()

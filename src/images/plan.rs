@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::Kind;
 use super::source::Source;
-use crate::model::{self, Book, ImageRef, Lesson};
+use crate::model::{Book, ImageRef, Lesson};
 
 /// One image reference of the book, in reading order.
 pub(super) struct Use<'b> {
@@ -37,7 +37,7 @@ pub(super) fn uses(book: &mut Book) -> Vec<Use<'_>> {
             ..
         } = lesson;
         let lesson: &Path = source;
-        uses.extend(model::images_mut(article).into_iter().map(|image| Use {
+        uses.extend(article.images_mut().into_iter().map(|image| Use {
             kind: Kind::Article,
             lesson,
             image: &mut image.image,
@@ -102,13 +102,13 @@ fn lesson_dir(lesson: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Comment, Image, Node};
+    use crate::model::{Article, Comment, Image, Node};
 
     fn lesson(source: &str, images: &[&str], avatars: &[&str]) -> Lesson {
         Lesson {
             source: source.into(),
             title: "t".into(),
-            article: vec![Node::Element(crate::model::Element {
+            article: Article::Tree(vec![Node::Element(crate::model::Element {
                 tag: "p",
                 attributes: Vec::new(),
                 children: (images.iter())
@@ -120,7 +120,7 @@ mod tests {
                         }))
                     })
                     .collect(),
-            })],
+            })]),
             comments: (avatars.iter())
                 .map(|src| Comment {
                     avatar: Some(ImageRef::new(*src)),

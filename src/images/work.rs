@@ -5,6 +5,7 @@
 //! cache is asked first at every step: for what a previous build made of a URL, then for the
 //! original bytes, then for what was made of those bytes.
 
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -151,12 +152,18 @@ impl Run<'_> {
                             Err((reason, offline)) => {
                                 self.set(i, Outcome::Missing { reason, offline })
                             }
-                            Ok((bytes, how)) => scope.spawn(move |_| {
-                                let parts = process(self.context, origin, &bytes, how);
-                                self.finish(i, how, bytes.len() as u64, parts);
-                                drop(bytes);
-                                drop(ticket);
-                            }),
+                            Ok((bytes, how)) => {
+                                let size = bytes.len() as u64;
+                                let original = Waiting::new(bytes);
+                                scope.spawn(move |_| {
+                                    let parts = match original.bytes() {
+                                        Ok(bytes) => process(self.context, origin, &bytes, how),
+                                        Err(e) => unreadable(origin, &e),
+                                    };
+                                    self.finish(i, how, size, parts);
+                                    drop(ticket);
+                                })
+                            }
                         }
                     }
                 });
@@ -174,6 +181,49 @@ impl Run<'_> {
     fn set(&self, i: usize, outcome: Outcome) {
         *self.results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
     }
+}
+
+/// An original waiting for a converting thread: in an unnamed temporary file, which the
+/// operating system removes however the process ends, so that the originals had ahead of the
+/// conversions take no memory (which of them are large is chance, and with the conversions
+/// bounded they were what grew most with the number of pictures); in memory when no temporary
+/// file can be made.
+enum Waiting {
+    File(std::fs::File, usize),
+    Memory(Vec<u8>),
+}
+
+impl Waiting {
+    fn new(bytes: Vec<u8>) -> Self {
+        let parked = tempfile::tempfile().and_then(|mut file| {
+            file.write_all(&bytes)?;
+            Ok(file)
+        });
+        match parked {
+            Ok(file) => Waiting::File(file, bytes.len()),
+            Err(_) => Waiting::Memory(bytes),
+        }
+    }
+
+    fn bytes(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Waiting::File(mut file, len) => {
+                file.rewind()?;
+                let mut bytes = Vec::with_capacity(len);
+                file.read_to_end(&mut bytes)?;
+                Ok(bytes)
+            }
+            Waiting::Memory(bytes) => Ok(bytes),
+        }
+    }
+}
+
+/// Every use of `origin` failed: its original could not be read back.
+fn unreadable(origin: &Origin, error: &std::io::Error) -> Vec<KindParts> {
+    let reason = format!("cannot read the image back from its temporary file: {error}");
+    (origin.kinds.iter())
+        .map(|&kind| (kind, Err(reason.clone())))
+        .collect()
 }
 
 /// The memory, by `convert`'s estimates, that the conversions running at once may take. With
@@ -303,4 +353,17 @@ fn note_cache_error(context: &Context, error: std::io::Error) {
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     first.get_or_insert_with(|| error.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waiting_original_comes_back_whole() {
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let waiting = Waiting::new(bytes.clone());
+        assert!(matches!(waiting, Waiting::File(..)), "kept in memory");
+        assert_eq!(waiting.bytes().unwrap(), bytes);
+    }
 }

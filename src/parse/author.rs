@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Lesson, Node};
+use crate::model::{Article, Lesson, Node};
 
 /// How many lessons, from the first, are read.
 const LESSONS: usize = 10;
@@ -27,7 +27,11 @@ const TITLES: &[&str] = &[
 pub fn column_author(lessons: &[Lesson]) -> Option<String> {
     let mut found: Option<String> = None;
     for lesson in lessons.iter().take(LESSONS) {
-        let Some(name) = greeting_name(&opening(&lesson.article)) else {
+        // Read before the articles are written out (`render::write_articles`).
+        let Article::Tree(article) = &lesson.article else {
+            continue;
+        };
+        let Some(name) = greeting_name(&opening(article)) else {
             continue;
         };
         match &found {
@@ -80,7 +84,7 @@ mod tests {
         Lesson {
             source: "x.md".into(),
             title: "x".into(),
-            article: crate::sanitize::article(article_html),
+            article: Article::Tree(crate::sanitize::article(article_html)),
             comments: Vec::new(),
             comments_in_source: 0,
             likes_recorded: false,
