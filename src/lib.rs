@@ -45,7 +45,7 @@ use time::OffsetDateTime;
 use crate::config::{BuildConfig, Output};
 use crate::diagnostics::{Warning, count};
 use crate::discover::LessonFile;
-use crate::model::{Book, Lesson};
+use crate::model::{Article, Book, Lesson};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::select::CommentChoice;
@@ -106,8 +106,7 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     let highlighter = highlight::Highlighter::default();
     let read = |f: &LessonFile| read_lesson(f, &config.comments, &highlighter);
     let front = column.front.as_ref().map(read).transpose()?;
-    let lessons: Vec<(Lesson, Vec<Warning>)> =
-        column.lessons.par_iter().map(read).collect::<Result<_>>()?;
+    let lessons: Vec<ReadLesson> = column.lessons.par_iter().map(read).collect::<Result<_>>()?;
     let mut book = Book {
         title,
         author: config.author.clone(),
@@ -117,13 +116,15 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
         parts: Vec::new(),
         images: Vec::new(),
     };
-    if let Some((lesson, lesson_warnings)) = front {
-        warnings.extend(lesson_warnings);
-        book.front = Some(lesson);
+    if let Some(read) = front {
+        warnings.extend(read.warnings);
+        book.front = Some(read.lesson);
     }
-    for (lesson, lesson_warnings) in lessons {
-        warnings.extend(lesson_warnings);
-        book.lessons.push(lesson);
+    let mut openings = Vec::with_capacity(lessons.len());
+    for read in lessons {
+        warnings.extend(read.warnings);
+        book.lessons.push(read.lesson);
+        openings.push(read.opening);
     }
     drop(highlighter);
     memory::give_back();
@@ -137,9 +138,8 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     };
     // `--author` or the settings file; failing both, the name the lessons greet the reader with.
     if book.author.is_none() {
-        book.author = parse::column_author(&book.lessons);
+        book.author = parse::column_author(&openings);
     }
-    render::write_articles(&mut book);
     timings.lap("parse, select, sanitize");
     let comments = book.lessons.iter().map(|l| l.comments.len()).sum::<usize>();
     progress.done(
@@ -506,14 +506,35 @@ impl Timings {
 }
 
 /// Parse -> select comments -> sanitize -> lay out code blocks, for one lesson file.
+/// One lesson file read: the lesson, its article written out ahead; the opening of its text,
+/// where it may greet the reader by the author's name; what was wrong with it.
+struct ReadLesson {
+    lesson: Lesson,
+    opening: String,
+    warnings: Vec<Warning>,
+}
+
+/// Reads one lesson file and writes its article out ahead, so that a column's article trees
+/// are never all held at once (four times the lessons made the peak while reading them 25%
+/// higher).
 fn read_lesson(
     file: &LessonFile,
     choice: &CommentChoice,
     highlighter: &highlight::Highlighter,
-) -> Result<(Lesson, Vec<Warning>)> {
+) -> Result<ReadLesson> {
     let (mut parsed, warnings) = parse::lesson(file)?;
     parsed.comments = select::select(std::mem::take(&mut parsed.comments), choice);
-    Ok((highlighter.lesson(sanitize::lesson(parsed)), warnings))
+    let mut lesson = highlighter.lesson(sanitize::lesson(parsed));
+    let opening = match &lesson.article {
+        Article::Tree(nodes) => parse::opening(nodes),
+        Article::Written(_) => String::new(),
+    };
+    render::write_article(&mut lesson);
+    Ok(ReadLesson {
+        lesson,
+        opening,
+        warnings,
+    })
 }
 
 /// `--min-likes` on a column that records no likes would silently drop every comment.

@@ -2,8 +2,8 @@
 //!
 //! Nothing here knows about EPUB or the network. A parser makes a `ParsedLesson`, whose article
 //! is untrusted HTML; `sanitize` turns it into a `Lesson`, whose article is a clean tree (`Node`)
-//! that only holds what the book may show; once every lesson is read, `render` writes each
-//! article out ahead but for its images (`Article::Written`, markup it treats as opaque);
+//! that only holds what the book may show; once the lesson is read, `render` writes its article
+//! out ahead but for its images (`Article::Written`, markup it treats as opaque);
 //! `images::embed` writes into every `ImageRef` where the book stores that image; `render`
 //! writes each lesson as XHTML. Text fields hold plain text (already decoded from entities).
 
@@ -75,10 +75,11 @@ pub struct Lesson {
 /// A lesson's article, which holds only what the book may show, in a shape XHTML allows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Article {
-    /// As a tree, from sanitizing until every lesson is read.
+    /// As a tree, from sanitizing until its lesson is read.
     Tree(Vec<Node>),
-    /// Written out (`render::write_articles`) while the pictures are converted and the book
-    /// packaged: a tree takes about four times the memory, and all of a column's are held.
+    /// Written out (`render::write_article`) once its lesson is read, while the other lessons
+    /// are read, the pictures converted and the book packaged: a tree takes two to three times
+    /// the memory, and a column's lessons are all held until the book is packaged.
     Written(Written),
 }
 

@@ -33,15 +33,9 @@ pub fn chapters(book: &Book) -> impl Iterator<Item = String> + '_ {
         })
 }
 
-/// Writes every article of `book` out ahead, but for its images (`Article::Written`), so the
-/// column's trees are not held while its pictures are converted: linux-perf's trees and
-/// highlighted code took about 3 MB, four times as many lessons 12 MB.
-pub fn write_articles(book: &mut Book) {
-    let lessons: Vec<&mut Lesson> = book.chapters_mut().collect();
-    lessons.into_par_iter().for_each(write_article);
-}
-
-/// Writes the article of `lesson` out ahead, if it is a tree.
+/// Writes the article of `lesson` out ahead, but for its images (`Article::Written`), if it is
+/// a tree: then a column's trees are not held while its pictures are converted (linux-perf's
+/// trees and highlighted code took about 3 MB, four times as many lessons 12 MB).
 pub fn write_article(lesson: &mut Lesson) {
     if let Article::Tree(nodes) = &lesson.article {
         let mut w = Writer::new();

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Article, Lesson, Node};
+use crate::model::Node;
 
 /// How many lessons, from the first, are read.
 const LESSONS: usize = 10;
@@ -23,15 +23,12 @@ const TITLES: &[&str] = &[
     "老师", "博士", "教授", "编辑", "同学", "助教", "讲师", "先生", "女士", "小编", "主编", "作者",
 ];
 
-/// The author the lessons name, if they agree on one.
-pub fn column_author(lessons: &[Lesson]) -> Option<String> {
+/// The author the lessons name, if they agree on one, from the `opening` of each lesson in
+/// order.
+pub fn column_author(openings: &[String]) -> Option<String> {
     let mut found: Option<String> = None;
-    for lesson in lessons.iter().take(LESSONS) {
-        // Read before the articles are written out (`render::write_articles`).
-        let Article::Tree(article) = &lesson.article else {
-            continue;
-        };
-        let Some(name) = greeting_name(&opening(article)) else {
+    for opening in openings.iter().take(LESSONS) {
+        let Some(name) = greeting_name(opening) else {
             continue;
         };
         match &found {
@@ -55,8 +52,9 @@ fn greeting_name(text: &str) -> Option<String> {
     (!TITLES.iter().any(|title| name.contains(title))).then(|| name.to_owned())
 }
 
-/// The first `OPENING_CHARS` characters of an article's text, blocks separated by a newline.
-fn opening(article: &[Node]) -> String {
+/// The first `OPENING_CHARS` characters of an article's text, blocks separated by a newline:
+/// where a lesson greets the reader.
+pub fn opening(article: &[Node]) -> String {
     let mut text = String::new();
     let mut open = vec![article.iter()];
     while let Some(nodes) = open.last_mut() {
@@ -80,15 +78,8 @@ fn opening(article: &[Node]) -> String {
 mod tests {
     use super::*;
 
-    fn lesson(article_html: &str) -> Lesson {
-        Lesson {
-            source: "x.md".into(),
-            title: "x".into(),
-            article: Article::Tree(crate::sanitize::article(article_html)),
-            comments: Vec::new(),
-            comments_in_source: 0,
-            likes_recorded: false,
-        }
+    fn lesson(article_html: &str) -> String {
+        opening(&crate::sanitize::article(article_html))
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod markdown;
 mod math;
 mod site;
 
-pub use author::column_author;
+pub use author::{column_author, opening};
 
 use std::borrow::Cow;
 use std::fs;
