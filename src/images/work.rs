@@ -92,11 +92,11 @@ impl<'a> Context<'a> {
 }
 
 /// Gets and processes every origin: `jobs` threads get the bytes (downloads overlap), and each
-/// image is then decoded and encoded on the rayon pool, so every core works while
-/// downloads wait on the network. Downloads stay at most `waiting_limit` originals ahead of the
-/// conversions, and the conversions running at once take at most `CONVERSION_MEMORY`, so memory
-/// does not grow with the column; each decoded image lives in one task, and each part made is
-/// stored in `files` as soon as it is made.
+/// image is then decoded and encoded on the rayon pool, so every core works while downloads
+/// wait on the network. Downloads stay at most `waiting_limit` originals ahead of the
+/// conversions (those waiting wait on disk), and the conversions running at once take at most
+/// `CONVERSION_MEMORY`, so neither grows with the column; each decoded image lives in one task,
+/// and each part made is stored in `files` as soon as it is made.
 pub(super) fn run(context: &Context, origins: &[Origin], files: &Files) -> Vec<Outcome> {
     if !origins.is_empty()
         && let Err(e) = context.cache.tag()
