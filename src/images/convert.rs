@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
+use std::ops::{Range, RangeInclusive};
 
 use anyhow::{Result, anyhow, bail};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
@@ -159,7 +160,7 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
             let square = resize(crop_centre(image, plan.crop), plan.size, style)?;
             vec![encoding.encode(&square)?]
         }
-        Kind::Article => encode_slices(&resize(image, plan.size, style)?, plan.slice, encoding)?,
+        Kind::Article => encode_slices(image, &plan, style, encoding)?,
     };
     let total: u64 = parts.iter().map(|p| p.bytes.len() as u64).sum();
     if total > MAX_OUTPUT_BYTES {
@@ -182,7 +183,14 @@ pub fn memory_needed(bytes: &[u8], kind: Kind, settings: &Settings) -> u64 {
     };
     let (width, height) = decoder.dimensions();
     let plan = Plan::new(kind, width, height, settings);
-    working_set(&*decoder, format, bytes, settings.grayscale, &plan)
+    working_set(
+        &*decoder,
+        format,
+        bytes,
+        settings.grayscale,
+        &plan,
+        Colours::Typical,
+    )
 }
 
 /// What a decoded image becomes, decided from its size alone, so that what converting it costs
@@ -451,7 +459,14 @@ fn decode(
             MAX_PIXELS / (1024 * 1024)
         );
     }
-    let memory = working_set(&*decoder, format, bytes, grayscale, &plan(width, height));
+    let memory = working_set(
+        &*decoder,
+        format,
+        bytes,
+        grayscale,
+        &plan(width, height),
+        Colours::Worst,
+    );
     if memory > MAX_IMAGE_MEMORY {
         bail!(
             "the {name} image is {width}x{height} pixels; decoding and converting it would take \
@@ -484,6 +499,7 @@ fn working_set(
     bytes: &[u8],
     grayscale: bool,
     plan: &Plan,
+    colours: Colours,
 ) -> u64 {
     let area = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
     let (width, height) = decoder.dimensions();
@@ -519,38 +535,90 @@ fn working_set(
     } else {
         normal + cropped
     };
-    // Resizing: the source, one pass's result (rows or columns resized first) and the output.
+    // An image that is one slice is scaled whole, and then only the result lives. One that is
+    // cut is scaled a slice (or the rows around a cut) at a time (`encode_slices`): the
+    // cropped image lives beside each.
     let (out_w, out_h) = plan.size;
     let (crop_w, crop_h) = plan.crop;
-    let out = area(plan.size) * bpp;
+    let sliced = plan.slice < out_h;
+    let rows = if sliced {
+        max_slice(plan.slice).min(out_h)
+    } else {
+        out_h
+    };
+    let made = area((out_w, rows)) * bpp;
+    let kept = if sliced { cropped } else { 0 };
+    // Scaling: the source, one pass's result (rows or columns scaled first) and the rows made.
+    // Scaling rows reads the rows under them and as many again as the filter reaches
+    // (Lanczos3: 3 output rows) either side.
     let resizing = if plan.size == plan.crop {
         0
     } else {
-        let pass = area((crop_w, out_h)).max(area((out_w, crop_h)));
-        cropped + pass * bpp + out
+        let reach = 3 * u64::from(crop_h.div_ceil(out_h)) + 1;
+        let under = (u64::from(rows) * u64::from(crop_h) / u64::from(out_h) + 2 * reach)
+            .min(u64::from(crop_h));
+        let pass = area((crop_w, rows)).max(u64::from(out_w) * under);
+        cropped + pass * bpp + made
     };
-    // Encoding one slice (copied out first when the image is cut): JPEG keeps the coefficients
-    // of every block to optimize its Huffman tables (2 bytes a sample); a colour drawing's
-    // quantizer keeps an index and a count per pixel and its distinct colours in Oklab. The
-    // parts made so far are no larger than the image.
-    let slice = u64::from(max_slice(plan.slice).min(out_h)) * u64::from(out_w);
+    // Encoding one slice. A colour JPEG is written as it is encoded: only its output, under a
+    // byte a pixel at this quality, in a buffer grown by doubling. A gray one keeps the
+    // coefficients of every block (2 bytes a sample) to optimize its Huffman tables. A
+    // drawing's PNG keeps an index per pixel and its output; a colour drawing's quantizer a
+    // 4-byte index per pixel, and for each distinct colour its count, the colour and its Oklab
+    // value (`COLOUR_BYTES`). Measured on the realistic image set, with a few thousand colours:
+    // 0.1 bytes a pixel for JPEG, 5 for a quantized drawing. The parts made so far are no
+    // larger than the image.
+    let slice = area((out_w, rows));
+    let photo = if bpp == 1 { 2 + 2 } else { 2 };
+    let drawing = if bpp == 1 { 1 + 2 } else { 4 + 1 + 2 };
     let encoder = if format == ImageFormat::Jpeg {
-        2 * bpp + 1
+        photo
     } else {
-        (2 * bpp + 1).max(if bpp == 3 { 28 } else { 3 })
+        photo.max(drawing)
     };
-    let sliced = if plan.slice < out_h {
-        out + slice * bpp
+    let quantizing = if format != ImageFormat::Jpeg && bpp == 3 {
+        colours.most(slice) * COLOUR_BYTES
     } else {
         0
     };
-    let encoding = out + sliced + slice * encoder;
+    let encoding = kept + made + slice * encoder + quantizing;
     let largest = [decoding, normalizing, cropping, resizing, encoding]
         .into_iter()
         .max()
         .unwrap_or_default();
-    // The small tables of decoders and encoders (Huffman codes, a palette's index).
-    largest + (1 << 20)
+    // The original, held throughout, and the small tables of decoders and encoders (Huffman
+    // codes, a palette's index).
+    largest + bytes.len() as u64 + (1 << 20)
+}
+
+/// What the quantizer keeps for each distinct colour of a drawing: its count (4 bytes), the
+/// colour (3), its Oklab value (12), and the sort's pair of bytes.
+const COLOUR_BYTES: u64 = 4 + 3 + 12 + 2;
+
+/// How many distinct colours a drawing is taken to have, for `working_set`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Colours {
+    /// Every pixel its own: what an image is refused by (`MAX_IMAGE_MEMORY`), so that no
+    /// image, however made, takes more.
+    Worst,
+    /// At most `TYPICAL_COLOURS`: what the conversions running at once are admitted by.
+    /// Drawings have a few thousand (linux-perf's 23 largest, drawn by the realistic image set:
+    /// at most 3 500), and one with more takes `COLOUR_BYTES` for each colour over, only while
+    /// it is quantized.
+    Typical,
+}
+
+/// The distinct colours `Colours::Typical` allows for.
+const TYPICAL_COLOURS: u64 = 1 << 16;
+
+impl Colours {
+    /// The most distinct colours among `pixels` pixels.
+    fn most(self, pixels: u64) -> u64 {
+        match self {
+            Colours::Worst => pixels.min(1 << 24),
+            Colours::Typical => pixels.min(TYPICAL_COLOURS),
+        }
+    }
 }
 
 /// How the header of a JPEG ends.
@@ -764,25 +832,55 @@ fn crop_centre(image: DynamicImage, (width, height): (u32, u32)) -> DynamicImage
     image.crop_imm((w - width) / 2, (h - height) / 2, width, height)
 }
 
-/// Lanczos3, which keeps the strokes of text in screenshots sharp when shrinking.
-/// Scaled to `size` with the filter that suits `style`. A drawing is averaged over the area
-/// each new pixel covers: Lanczos, which keeps photos sharp, rings around text and lines, and
-/// those halos are gray that costs room (5% of the gray drawings of the realistic image set)
-/// and shows as fringes on e-ink.
-fn resize(image: DynamicImage, (width, height): (u32, u32), style: Style) -> Result<DynamicImage> {
-    if image.dimensions() == (width, height) {
+/// Scaled to `size` with the filter that suits `style` (see `filter`).
+fn resize(image: DynamicImage, size: (u32, u32), style: Style) -> Result<DynamicImage> {
+    if image.dimensions() == size {
         return Ok(image);
     }
-    let filter = match style {
-        Style::Drawing => FilterType::Box,
-        Style::Photo => FilterType::Lanczos3,
-    };
-    let mut out = DynamicImage::new(width, height, image.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    scaled_rows(&image, size, 0..size.1, style)
+}
+
+/// Rows `rows` of the image scaled to `(width, height)`: the same as those rows of the whole
+/// image scaled (each output row is made from the input rows under it and the filter's reach
+/// beyond, which the resizer reads outside its crop box), so that a tall image is never held
+/// scaled whole. A copy of those rows when the image has that size already.
+fn scaled_rows(
+    image: &DynamicImage,
+    (width, height): (u32, u32),
+    rows: Range<u32>,
+    style: Style,
+) -> Result<DynamicImage> {
+    let (w, h) = image.dimensions();
+    let len = rows.end - rows.start;
+    if (w, h) == (width, height) {
+        return Ok(image.crop_imm(0, rows.start, width, len));
+    }
+    let at = |y: u32| f64::from(y) * f64::from(h) / f64::from(height);
+    let top = at(rows.start);
+    // The crop box may not end below the image, which rounding could make it do.
+    let mut tall = at(rows.end) - top;
+    while top + tall > f64::from(h) {
+        tall = f64::from_bits(tall.to_bits() - 1);
+    }
+    let mut out = DynamicImage::new(width, len, image.color());
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(filter(style)))
+        .crop(0.0, top, f64::from(w), tall);
     Resizer::new()
-        .resize(&image, &mut out, &options)
+        .resize(image, &mut out, &options)
         .map_err(|e| anyhow!("cannot resize the image: {e}"))?;
     Ok(out)
+}
+
+/// The filter an image of `style` is scaled with. A drawing is averaged over the area each new
+/// pixel covers: Lanczos, which keeps photos sharp, rings around text and lines, and those
+/// halos are gray that costs room (5% of the gray drawings of the realistic image set) and
+/// shows as fringes on e-ink.
+fn filter(style: Style) -> FilterType {
+    match style {
+        Style::Drawing => FilterType::Box,
+        Style::Photo => FilterType::Lanczos3,
+    }
 }
 
 /// How far a cut may move from where equal slices of `slice` rows would cut, to find a quiet
@@ -796,12 +894,10 @@ fn max_slice(slice: u32) -> u32 {
     slice.saturating_add(2 * reach(slice))
 }
 
-/// The rows where a tall image is cut into slices of about `slice` rows: each near where equal
-/// slices would be cut, at the quietest row within `reach` (the fewest pixels that differ from
-/// their neighbour: the gap between two lines of text, not a line), the nearest of equally
-/// quiet ones. Empty when the image is one slice.
-fn cuts(image: &DynamicImage, slice: u32) -> Vec<u32> {
-    let height = image.height();
+/// Where an image `height` rows tall is cut into slices of about `slice` rows: for each cut,
+/// the row where equal slices would cut and the rows within `reach` of it (never the first row
+/// or past the last). Empty when the image is one slice.
+fn cut_windows(height: u32, slice: u32) -> Vec<(u32, RangeInclusive<u32>)> {
     if slice >= height {
         return Vec::new();
     }
@@ -811,29 +907,66 @@ fn cuts(image: &DynamicImage, slice: u32) -> Vec<u32> {
         .map(|k| {
             let ideal = u32::try_from(u64::from(height) * u64::from(k) / u64::from(count))
                 .expect("below the height");
-            let quiet = |y: u32| (row(image, y).map_or(0, edges), y.abs_diff(ideal));
-            (ideal.saturating_sub(reach).max(1)..=(ideal + reach).min(height - 1))
-                .min_by_key(|&y| quiet(y))
-                .unwrap_or(ideal)
+            (
+                ideal,
+                ideal.saturating_sub(reach).max(1)..=(ideal + reach).min(height - 1),
+            )
         })
         .collect()
 }
 
-/// The image encoded in slices of about `slice` rows, top to bottom (see `cuts`); the whole
-/// image when `slice` is its height. Shrinking a 800x6000 screenshot to fit one page would leave
-/// text a few pixels high, while slices at full width stay readable and page naturally. Each
-/// slice is copied out only while it is encoded.
-fn encode_slices(image: &DynamicImage, slice: u32, encoding: Encoding) -> Result<Vec<Part>> {
-    let (width, height) = image.dimensions();
-    let cuts = cuts(image, slice);
-    if cuts.is_empty() {
-        return Ok(vec![encoding.encode(image)?]);
-    }
-    let tops = std::iter::once(0).chain(cuts.iter().copied());
-    let bottoms = cuts.iter().copied().chain(std::iter::once(height));
-    tops.zip(bottoms)
-        .map(|(top, bottom)| encoding.encode(&image.crop_imm(0, top, width, bottom - top)))
+/// The quietest row of `window` (the fewest pixels that differ from their neighbour: the gap
+/// between two lines of text, not a line), the nearest to `ideal` of equally quiet ones; `rows`
+/// holds the image's rows from row `first` on.
+fn quietest(rows: &DynamicImage, first: u32, (ideal, window): (u32, RangeInclusive<u32>)) -> u32 {
+    let quiet = |y: u32| (row(rows, y - first).map_or(0, edges), y.abs_diff(ideal));
+    window.min_by_key(|&y| quiet(y)).unwrap_or(ideal)
+}
+
+/// The rows where a tall image is cut into slices of about `slice` rows (see `cut_windows` and
+/// `quietest`). Empty when the image is one slice.
+#[cfg(test)]
+fn cuts(image: &DynamicImage, slice: u32) -> Vec<u32> {
+    (cut_windows(image.height(), slice).into_iter())
+        .map(|window| quietest(image, 0, window))
         .collect()
+}
+
+/// The image scaled to `plan.size` and encoded in slices of about `plan.slice` rows, top to
+/// bottom, each cut at the quietest row near where equal slices would cut; the whole image
+/// when it is one slice. Shrinking a 800x6000 screenshot to fit one page would leave text a few
+/// pixels high, while slices at full width stay readable and page naturally. Only the rows
+/// around a cut and then one slice are scaled at a time (`scaled_rows`), so that a tall image
+/// is never held scaled whole as well (for a 1454x4761 screenshot, 16 MB less at once).
+fn encode_slices(
+    image: DynamicImage,
+    plan: &Plan,
+    style: Style,
+    encoding: Encoding,
+) -> Result<Vec<Part>> {
+    let height = plan.size.1;
+    let windows = cut_windows(height, plan.slice);
+    if windows.is_empty() {
+        return Ok(vec![encoding.encode(&resize(image, plan.size, style)?)?]);
+    }
+    let scaled = image.dimensions() != plan.size;
+    let mut parts = Vec::with_capacity(windows.len() + 1);
+    let mut top = 0;
+    for window in windows.into_iter().map(Some).chain([None]) {
+        let bottom = match window {
+            None => height,
+            Some(window) if scaled => {
+                let (first, last) = (*window.1.start(), *window.1.end());
+                let rows = scaled_rows(&image, plan.size, first..last + 1, style)?;
+                quietest(&rows, first, window)
+            }
+            Some(window) => quietest(&image, 0, window),
+        };
+        let slice = scaled_rows(&image, plan.size, top..bottom, style)?;
+        parts.push(encoding.encode(&slice)?);
+        top = bottom;
+    }
+    Ok(parts)
 }
 
 /// How the slices of one image are encoded.
@@ -1272,6 +1405,61 @@ mod tests {
             let ink = (x / 4 + y / 6) % 3 == 0;
             image::Luma([if in_line && ink { 30 } else { 255 }])
         }))
+    }
+
+    #[test]
+    fn rows_scaled_alone_are_the_rows_of_the_image_scaled_whole() {
+        let gray = text_page(1500, 40, 23, 9);
+        let colour = DynamicImage::ImageRgb8(RgbImage::from_fn(1500, 900, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 3 % 256) as u8,
+                ((x ^ y) % 256) as u8,
+            ])
+        }));
+        for image in [gray, colour] {
+            let size = (1264, image.height() * 1264 / 1500);
+            for style in [Style::Drawing, Style::Photo] {
+                let whole = resize(image.clone(), size, style).unwrap();
+                for rows in [0..1, 0..97, 301..700, 555..size.1] {
+                    let alone = scaled_rows(&image, size, rows.clone(), style).unwrap();
+                    let expected = whole.crop_imm(0, rows.start, size.0, rows.end - rows.start);
+                    assert_eq!(alone.dimensions(), expected.dimensions());
+                    // The same filter weights, but for rounding in the last bit of the crop.
+                    let off = (alone.as_bytes().iter().zip(expected.as_bytes()))
+                        .filter(|(a, b)| a.abs_diff(**b) > 1)
+                        .count();
+                    assert_eq!(off, 0, "{style:?} rows {rows:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_tall_image_scaled_in_slices_is_cut_between_lines_of_text() {
+        let page = text_page(1600, 150, 23, 9);
+        let settings = Settings {
+            max_width: 1264,
+            grayscale: true,
+        };
+        let parts = process(&saved(page, ImageFormat::Png), Kind::Article, &settings).unwrap();
+        assert!(parts.len() >= 3, "{} slices", parts.len());
+        let slices: Vec<GrayImage> = parts.iter().map(|p| decoded(p).to_luma8()).collect();
+        let inked = |slice: &GrayImage, y: u32| {
+            (0..slice.width()).any(|x| slice.get_pixel(x, y).0[0] < 128)
+        };
+        // Lines are 23 * 1264 / 1600 = 18 rows high once scaled: a cut inside one would leave
+        // ink in the last row above it and the first below.
+        for pair in slices.windows(2) {
+            let above = &pair[0];
+            assert!(!inked(above, above.height() - 1) && !inked(&pair[1], 0));
+        }
+        let mut total = 0;
+        for slice in &slices {
+            assert_eq!(slice.width(), 1264);
+            total += slice.height();
+        }
+        assert_eq!(total, 150 * 32 * 1264 / 1600);
     }
 
     #[test]
@@ -1865,6 +2053,29 @@ mod tests {
                 );
             }
         }
+        // A drawing of far more colours than drawings have (each pair of pixels its own) takes
+        // more than the typical estimate, but never more than the worst, which admits it.
+        let many = saved(
+            DynamicImage::ImageRgb8(RgbImage::from_fn(600, 600, |x, y| {
+                let [a, b, c, _] = (y * 300 + x / 2).to_le_bytes();
+                image::Rgb([a, b, c])
+            })),
+            ImageFormat::Png,
+        );
+        let decoder = open(&many, ImageFormat::Png).unwrap();
+        let plan = Plan::new(Kind::Article, 600, 600, &narrower);
+        let worst = working_set(
+            &*decoder,
+            ImageFormat::Png,
+            &many,
+            false,
+            &plan,
+            Colours::Worst,
+        );
+        let typical = memory_needed(&many, Kind::Article, &narrower);
+        let (parts, peak, _) = tracking::measure(|| process(&many, Kind::Article, &narrower));
+        assert_eq!(parts.unwrap()[0].format, Format::Png);
+        assert!(typical < peak && peak <= worst, "{typical} {peak} {worst}");
         // Bytes that are no image are refused before anything large is allocated.
         assert_eq!(memory_needed(b"<html>", Kind::Article, &narrower), 0);
         // A cover larger than covers may be, so it is scaled; with alpha, so it is flattened.
@@ -1878,6 +2089,7 @@ mod tests {
             &large,
             false,
             &Plan::cover(1700, 300),
+            Colours::Worst,
         );
         assert!(
             peak <= estimate,
