@@ -105,8 +105,10 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
     progress.stage("parse");
     let highlighter = highlight::Highlighter::default();
     let give_back = memory::Every::new(16);
+    // The lessons wait in it, written out, until the book is packaged.
+    let spool = spool::Spool::new().ok();
     let read = |f: &LessonFile| {
-        let read = read_lesson(f, &config.comments, &highlighter);
+        let read = read_lesson(f, &config.comments, &highlighter, spool.as_ref());
         give_back.done();
         read
     };
@@ -373,7 +375,7 @@ fn plan_parts(
         images: Vec::new(),
     };
     let fixed = package::measure(&skeleton, p.cover, p.extras, std::iter::empty(), p.modified)?;
-    let costs = volumes::costs(book, fixed);
+    let costs = volumes::costs(book, fixed).context(package::READ_BACK)?;
     let mut margin = 0;
     // Each round widens the margin by the worst excess at least, and to the estimates' worst
     // shortfall; a few rounds settle any real book.
@@ -526,6 +528,7 @@ fn read_lesson(
     file: &LessonFile,
     choice: &CommentChoice,
     highlighter: &highlight::Highlighter,
+    spool: Option<&spool::Spool>,
 ) -> Result<ReadLesson> {
     let (mut parsed, warnings) = parse::lesson(file)?;
     parsed.comments = select::select(std::mem::take(&mut parsed.comments), choice);
@@ -534,7 +537,7 @@ fn read_lesson(
         Article::Tree(nodes) => parse::opening(nodes),
         Article::Written(_) => String::new(),
     };
-    render::write_article(&mut lesson);
+    render::write_ahead(&mut lesson, spool);
     Ok(ReadLesson {
         lesson,
         opening,

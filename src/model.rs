@@ -3,9 +3,9 @@
 //! Nothing here knows about EPUB or the network. A parser makes a `ParsedLesson`, whose article
 //! is untrusted HTML; `sanitize` turns it into a `Lesson`, whose article is a clean tree (`Node`)
 //! that only holds what the book may show; once the lesson is read, `render` writes its article
-//! out ahead but for its images (`Article::Written`, markup it treats as opaque);
-//! `images::embed` writes into every `ImageRef` where the book stores that image; `render`
-//! writes each lesson as XHTML. Text fields hold plain text (already decoded from entities).
+//! and comments out ahead but for their images (`Article::Written`, `Comments::Written`, markup
+//! it treats as opaque); `images::embed` writes into every `ImageRef` where the book stores
+//! that image; `render` writes each lesson as XHTML. Text fields hold plain text (already decoded from entities).
 
 use std::path::PathBuf;
 
@@ -67,7 +67,7 @@ pub struct Lesson {
     pub source: PathBuf,
     pub title: String,
     pub article: Article,
-    pub comments: Vec<Comment>,
+    pub comments: Comments,
     pub comments_in_source: usize,
     pub likes_recorded: bool,
 }
@@ -77,9 +77,10 @@ pub struct Lesson {
 pub enum Article {
     /// As a tree, from sanitizing until its lesson is read.
     Tree(Vec<Node>),
-    /// Written out (`render::write_article`) once its lesson is read, while the other lessons
-    /// are read, the pictures converted and the book packaged: a tree takes two to three times
-    /// the memory, and a column's lessons are all held until the book is packaged.
+    /// Written out (`render::write_ahead`) once its lesson is read, while the other lessons
+    /// are read, the pictures converted and the book packaged: a column's lessons are all held
+    /// until the book is packaged, and written out they wait on disk (a tree takes two to three
+    /// times the memory of its markup).
     Written(Written),
 }
 
@@ -88,7 +89,7 @@ pub enum Article {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
     /// The article without its images.
-    pub markup: String,
+    pub markup: Bytes,
     /// Each image and the byte offset in `markup` where it goes, in document order.
     pub images: Vec<(usize, Image)>,
     /// Whether it holds a formula (MathML).
@@ -116,6 +117,59 @@ impl Article {
         match self {
             Article::Tree(nodes) => contains_element(nodes, "math"),
             Article::Written(written) => written.math,
+        }
+    }
+}
+
+/// A lesson's chosen comments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Comments {
+    /// As chosen, until their lesson is read.
+    Chosen(Vec<Comment>),
+    /// Written out with the article (`render::write_ahead`), for the same reason.
+    Written(WrittenComments),
+}
+
+/// Comments written out ahead: the comments section, and its avatars at the places they go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenComments {
+    /// The section (heading and comments) without its avatars; empty without comments.
+    pub markup: Bytes,
+    /// Each avatar and the byte offset in `markup` where it goes, in order.
+    pub avatars: Vec<(usize, ImageRef)>,
+    /// How many comments it holds.
+    pub count: usize,
+}
+
+impl Comments {
+    pub fn len(&self) -> usize {
+        match self {
+            Comments::Chosen(comments) => comments.len(),
+            Comments::Written(written) => written.count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The avatar of every comment that has one, in order.
+    pub fn avatars(&self) -> Vec<&ImageRef> {
+        match self {
+            Comments::Chosen(comments) => {
+                comments.iter().filter_map(|c| c.avatar.as_ref()).collect()
+            }
+            Comments::Written(written) => written.avatars.iter().map(|(_, a)| a).collect(),
+        }
+    }
+
+    pub fn avatars_mut(&mut self) -> Vec<&mut ImageRef> {
+        match self {
+            Comments::Chosen(comments) => comments
+                .iter_mut()
+                .filter_map(|c| c.avatar.as_mut())
+                .collect(),
+            Comments::Written(written) => written.avatars.iter_mut().map(|(_, a)| a).collect(),
         }
     }
 }
@@ -275,8 +329,8 @@ pub struct Asset {
     pub bytes: Bytes,
 }
 
-/// What a stored file holds: a few bytes made at hand (the cover, placeholders), or a converted
-/// picture waiting on disk.
+/// What a stored file or a written-out lesson holds: a few bytes made at hand (the cover,
+/// placeholders), or bytes waiting on disk (a converted picture, a lesson's markup).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bytes {
     Memory(Vec<u8>),
@@ -307,6 +361,12 @@ impl Bytes {
         let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
         self.copy_to(&mut out)?;
         Ok(out)
+    }
+
+    /// All of the bytes, in memory, as the text they were made from.
+    pub fn to_text(&self) -> std::io::Result<String> {
+        String::from_utf8(self.to_vec()?)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
     }
 }
 

@@ -186,7 +186,7 @@ pub fn stage(
     book: &Book,
     cover: &Asset,
     extras: Extras,
-    chapters: impl Iterator<Item = String>,
+    chapters: impl Iterator<Item = std::io::Result<String>>,
     modified: OffsetDateTime,
     out: &Path,
 ) -> Result<Staged> {
@@ -223,12 +223,15 @@ pub fn stage(
     Ok(staged)
 }
 
+/// What went wrong when a lesson's markup (`render::write_ahead`) cannot be read back.
+pub const READ_BACK: &str = "cannot read a lesson back from the temporary file it waited in";
+
 /// The size in bytes of the file `stage` would write for the same arguments, without writing it.
 pub fn measure(
     book: &Book,
     cover: &Asset,
     extras: Extras,
-    chapters: impl Iterator<Item = String>,
+    chapters: impl Iterator<Item = std::io::Result<String>>,
     modified: OffsetDateTime,
 ) -> Result<u64> {
     let contents = Contents::new(book, cover, extras, modified);
@@ -368,7 +371,7 @@ fn is_epub(path: &Path) -> bool {
 
 fn write_zip<W: Write + Seek>(
     p: &Contents,
-    chapters: impl Iterator<Item = String>,
+    chapters: impl Iterator<Item = std::io::Result<String>>,
     sink: W,
 ) -> Result<()> {
     let mut zip = ZipWriter::new(sink);
@@ -404,6 +407,7 @@ fn write_zip<W: Write + Seek>(
     zip.write_all(cover_page.as_bytes())?;
     let mut written = 0;
     for (chapter, xhtml) in p.chapters.iter().zip(chapters) {
+        let xhtml = xhtml.context(READ_BACK)?;
         zip.start_file(format!("{ROOT}/{}", chapter.href()), deflated)?;
         zip.write_all(xhtml.as_bytes())?;
         written += 1;
@@ -707,7 +711,7 @@ mod tests {
             source: "01.md".into(),
             title: "01 | 一".into(),
             article: crate::model::Article::Tree(Vec::new()),
-            comments: Vec::new(),
+            comments: crate::model::Comments::Chosen(Vec::new()),
             comments_in_source: 0,
             likes_recorded: false,
         };

@@ -5,9 +5,14 @@
 //! `../`. The class names written here are the ones `styles/book.css` styles; every comment is
 //! an element whose class list holds `comment`, and no other element has that class.
 
+use std::io;
+
 use rayon::prelude::*;
 
-use crate::model::{self, Article, Book, Comment, Lesson, Written};
+use crate::model::{
+    self, Article, Book, Bytes, Comment, Comments, ImageRef, Lesson, Written, WrittenComments,
+};
+use crate::spool::Spool;
 use crate::xhtml::Writer;
 
 /// Where the book's files sit, seen from a chapter.
@@ -18,8 +23,8 @@ const UP: &str = "../";
 const RENDER_BATCH: usize = 8;
 
 /// Every chapter of `book`, in reading order, rendered a batch at a time (in parallel) as the
-/// caller takes them.
-pub fn chapters(book: &Book) -> impl Iterator<Item = String> + '_ {
+/// caller takes them; `Err` when a lesson written ahead cannot be read back.
+pub fn chapters(book: &Book) -> impl Iterator<Item = io::Result<String>> + '_ {
     let lessons: Vec<&Lesson> = book.chapters().collect();
     let language = book.language.as_str();
     (0..lessons.len())
@@ -29,24 +34,41 @@ pub fn chapters(book: &Book) -> impl Iterator<Item = String> + '_ {
             lessons[start..end]
                 .par_iter()
                 .map(|lesson| chapter(lesson, language))
-                .collect::<Vec<String>>()
+                .collect::<Vec<_>>()
         })
 }
 
-/// Writes the article of `lesson` out ahead, but for its images (`Article::Written`), if it is
-/// a tree: then a column's trees are not held while its pictures are converted (linux-perf's
-/// trees and highlighted code took about 3 MB, four times as many lessons 12 MB).
-pub fn write_article(lesson: &mut Lesson) {
+/// Writes the article and the comments of `lesson` out ahead (`Article::Written`,
+/// `Comments::Written`), but for their images, into `spool` (in memory without one, or when
+/// writing to it fails): then a column's lessons take no memory while its pictures are
+/// converted. linux-perf's articles took 1.1 MB and its comments 0.9 MB; four times as many
+/// lessons took four times that, and their trees and highlighted code, before articles were
+/// written out, 12 MB.
+pub fn write_ahead(lesson: &mut Lesson, spool: Option<&Spool>) {
+    let keep = |markup: String| match spool.and_then(|s| s.append(markup.as_bytes()).ok()) {
+        Some(stretch) => Bytes::Spooled(stretch),
+        None => Bytes::Memory(markup.into_bytes()),
+    };
     if let Article::Tree(nodes) = &lesson.article {
         let mut w = Writer::new();
         let images = w.nodes_but_images(nodes);
         let math = model::contains_element(nodes, "math");
-        let mut markup = w.finish();
-        markup.shrink_to_fit();
         lesson.article = Article::Written(Written {
-            markup,
+            markup: keep(w.finish()),
             images,
             math,
+        });
+    }
+    if let Comments::Chosen(chosen) = &lesson.comments {
+        let mut w = Writer::new();
+        let mut avatars = Vec::new();
+        comments(&mut w, chosen, lesson.comments_in_source, |w, avatar| {
+            avatars.push((w.offset(), avatar.clone()));
+        });
+        lesson.comments = Comments::Written(WrittenComments {
+            markup: keep(w.finish()),
+            avatars,
+            count: chosen.len(),
         });
     }
 }
@@ -100,37 +122,61 @@ pub fn document(
     w.finish()
 }
 
-/// One lesson as a chapter: title, article, then the chosen comments.
-pub fn chapter(lesson: &Lesson, language: &str) -> String {
-    document(&lesson.title, language, "lesson", |w| {
+/// One lesson as a chapter: title, article, then the chosen comments. `Err` when what was
+/// written ahead cannot be read back.
+pub fn chapter(lesson: &Lesson, language: &str) -> io::Result<String> {
+    let mut article = Writer::new();
+    match &lesson.article {
+        Article::Tree(nodes) => article.nodes(nodes, UP),
+        Article::Written(written) => {
+            let markup = written.markup.to_text()?;
+            article.filled(&markup, &written.images, |w, image| w.image(image, UP));
+        }
+    }
+    let mut comments = Writer::new();
+    match &lesson.comments {
+        Comments::Chosen(chosen) => {
+            self::comments(&mut comments, chosen, lesson.comments_in_source, avatar);
+        }
+        Comments::Written(written) => {
+            let markup = written.markup.to_text()?;
+            comments.filled(&markup, &written.avatars, avatar);
+        }
+    }
+    let (article, comments) = (article.finish(), comments.finish());
+    Ok(document(&lesson.title, language, "lesson", |w| {
         w.open("section", &[("epub:type", "chapter"), ("class", "lesson")]);
         w.element("h1", &[("class", "lesson-title")], &lesson.title);
         w.raw("\n");
         w.open("div", &[("class", "article")]);
-        match &lesson.article {
-            Article::Tree(nodes) => w.nodes(nodes, UP),
-            Article::Written(article) => w.written(article, UP),
-        }
+        w.raw(&article);
         w.close("div");
         w.raw("\n");
-        comments(w, lesson);
+        w.raw(&comments);
         w.close("section");
-    })
+    }))
 }
 
-fn comments(w: &mut Writer, lesson: &Lesson) {
-    if lesson.comments.is_empty() {
+/// The comments section: heading, then each comment, `avatar` writing each avatar; nothing
+/// when none is chosen.
+fn comments(
+    w: &mut Writer,
+    chosen: &[Comment],
+    in_source: usize,
+    mut avatar: impl FnMut(&mut Writer, &ImageRef),
+) {
+    if chosen.is_empty() {
         return;
     }
     w.open("section", &[("class", "comments")]);
     w.element(
         "h2",
         &[("class", "comments-title")],
-        &comments_heading(lesson.comments.len(), lesson.comments_in_source),
+        &comments_heading(chosen.len(), in_source),
     );
     w.raw("\n");
-    for comment in &lesson.comments {
-        self::comment(w, comment);
+    for comment in chosen {
+        self::comment(w, comment, &mut avatar);
         w.raw("\n");
     }
     w.close("section");
@@ -146,13 +192,11 @@ pub fn comments_heading(shown: usize, total: usize) -> String {
     }
 }
 
-fn comment(w: &mut Writer, comment: &Comment) {
+fn comment(w: &mut Writer, comment: &Comment, avatar: &mut impl FnMut(&mut Writer, &ImageRef)) {
     w.open("div", &[("class", "comment")]);
     w.open("p", &[("class", "comment-meta")]);
-    // An avatar is never sliced: it is one file (or the placeholder's).
-    if let Some(file) = comment.avatar.as_ref().and_then(|a| a.stored.first()) {
-        let src = format!("{UP}{file}");
-        w.void("img", &[("class", "avatar"), ("src", &src), ("alt", "")]);
+    if let Some(image) = &comment.avatar {
+        avatar(w, image);
     }
     w.element("span", &[("class", "comment-author")], &comment.author);
     if let Some(likes) = comment.likes {
@@ -183,6 +227,15 @@ fn comment(w: &mut Writer, comment: &Comment) {
         w.close("div");
     }
     w.close("div");
+}
+
+/// Writes an avatar where the book stores it. An avatar is never sliced: it is one file (or the
+/// placeholder's).
+fn avatar(w: &mut Writer, avatar: &ImageRef) {
+    if let Some(file) = avatar.stored.first() {
+        let src = format!("{UP}{file}");
+        w.void("img", &[("class", "avatar"), ("src", &src), ("alt", "")]);
+    }
 }
 
 /// A comment's date as GeekTime's page shows it: to the minute. html-comments files record the
@@ -249,7 +302,7 @@ mod tests {
             source: "x.md".into(),
             title: "01 | A & B".into(),
             article: Article::Tree(article),
-            comments: vec![Comment {
+            comments: Comments::Chosen(vec![Comment {
                 author: "张三".into(),
                 avatar: Some(ImageRef {
                     src: "https://x/a.jpg".into(),
@@ -263,47 +316,75 @@ mod tests {
                     text: "好".into(),
                 }),
                 reply_count: None,
-            }],
+            }]),
             comments_in_source: 5,
             likes_recorded: true,
         }
     }
 
+    /// The comments of a lesson not written ahead.
+    fn chosen(lesson: &mut Lesson) -> &mut Vec<Comment> {
+        match &mut lesson.comments {
+            Comments::Chosen(chosen) => chosen,
+            Comments::Written(_) => panic!("written ahead"),
+        }
+    }
+
     #[test]
-    fn an_article_written_ahead_renders_as_its_tree_with_the_images_stored_later() {
+    fn a_lesson_written_ahead_renders_as_it_was_read_with_the_images_stored_later() {
         let html = "<p>一<img src=\"https://x/1.png\" alt=\"图\">二</p>\
                     <pre><code class=\"language-go\">x := 1</code></pre>\
                     <p><img src=\"https://x/tall.png\"><math><mi>x</mi></math></p>";
-        let mut tree = lesson();
-        tree.article = Article::Tree(crate::sanitize::article(html));
-        let mut tree = crate::highlight::Highlighter::default().lesson(tree);
-        let mut written = tree.clone();
-        write_article(&mut written);
-        let Article::Written(ahead) = &written.article else {
-            panic!("not written out: {:?}", written.article);
-        };
-        assert!(!ahead.markup.contains("<img"), "{}", ahead.markup);
-        assert!(written.article.has_math());
-        // Stored only now, as `images::embed` does after the articles are written.
-        for lesson in [&mut tree, &mut written] {
-            let images = lesson.article.images_mut();
-            assert_eq!(images.len(), 2);
-            let [one, tall] = <[_; 2]>::try_from(images).unwrap();
-            one.image.stored = vec!["images/1.png".into()];
-            tall.image.stored = vec!["images/t-1.png".into(), "images/t-2.png".into()];
+        let mut read = lesson();
+        read.article = Article::Tree(crate::sanitize::article(html));
+        let read = crate::highlight::Highlighter::default().lesson(read);
+        let spool = Spool::new().unwrap();
+        for spool in [Some(&spool), None] {
+            let (mut tree, mut written) = (read.clone(), read.clone());
+            write_ahead(&mut written, spool);
+            let Article::Written(ahead) = &written.article else {
+                panic!("not written out: {:?}", written.article);
+            };
+            let Comments::Written(comments) = &written.comments else {
+                panic!("not written out: {:?}", written.comments);
+            };
+            // On disk when there is a spool, in memory without.
+            for markup in [&ahead.markup, &comments.markup] {
+                assert_eq!(matches!(markup, Bytes::Spooled(_)), spool.is_some());
+                let markup = markup.to_text().unwrap();
+                assert!(!markup.contains("<img"), "{markup}");
+            }
+            assert!(written.article.has_math());
+            assert_eq!(written.comments.len(), 1);
+            // Stored only now, as `images::embed` does after the lessons are written.
+            for lesson in [&mut tree, &mut written] {
+                let images = lesson.article.images_mut();
+                assert_eq!(images.len(), 2);
+                let [one, tall] = <[_; 2]>::try_from(images).unwrap();
+                one.image.stored = vec!["images/1.png".into()];
+                tall.image.stored = vec!["images/t-1.png".into(), "images/t-2.png".into()];
+                for avatar in lesson.comments.avatars_mut() {
+                    avatar.stored = vec!["images/later.png".into()];
+                }
+            }
+            let chapter = chapter(&written, "zh-CN").unwrap();
+            assert_eq!(chapter, super::chapter(&tree, "zh-CN").unwrap());
+            assert!(
+                chapter.contains("一<img src=\"../images/1.png\" alt=\"图\"/>二"),
+                "{chapter}"
+            );
+            assert!(chapter.contains("class=\"slice\""), "{chapter}");
+            assert!(
+                chapter.contains("class=\"avatar\" src=\"../images/later.png\""),
+                "{chapter}"
+            );
+            assert!(chapter.contains("精选留言（1 / 5）"), "{chapter}");
         }
-        let chapter = chapter(&written, "zh-CN");
-        assert_eq!(chapter, super::chapter(&tree, "zh-CN"));
-        assert!(
-            chapter.contains("一<img src=\"../images/1.png\" alt=\"图\"/>二"),
-            "{chapter}"
-        );
-        assert!(chapter.contains("class=\"slice\""), "{chapter}");
     }
 
     #[test]
     fn chapter_is_well_formed_xhtml_with_one_element_per_comment() {
-        let xhtml = chapter(&lesson(), "zh-CN");
+        let xhtml = chapter(&lesson(), "zh-CN").unwrap();
         let doc = roxmltree::Document::parse_with_options(
             &xhtml,
             roxmltree::ParsingOptions {
@@ -350,8 +431,8 @@ mod tests {
     #[test]
     fn an_emoji_only_reply_is_never_empty_where_emoji_do_not_show() {
         let mut l = lesson();
-        l.comments[0].reply.as_mut().unwrap().text = "👍".into();
-        let xhtml = chapter(&l, "zh-CN");
+        chosen(&mut l)[0].reply.as_mut().unwrap().text = "👍".into();
+        let xhtml = chapter(&l, "zh-CN").unwrap();
         assert!(
             xhtml.contains("<span class=\"reply-label\">编辑回复</span> 👍（赞）</p>"),
             "{xhtml}"
@@ -364,17 +445,19 @@ mod tests {
         assert_eq!(shown_date("2019-01-02"), "2019-01-02");
         assert_eq!(shown_date("昨天 14:46:22"), "昨天 14:46:22");
         let mut l = lesson();
-        l.comments[0].date = "2019-01-02 14:46:22".into();
+        chosen(&mut l)[0].date = "2019-01-02 14:46:22".into();
         assert!(
-            chapter(&l, "zh-CN").contains("<span class=\"comment-date\">2019-01-02 14:46</span>")
+            chapter(&l, "zh-CN")
+                .unwrap()
+                .contains("<span class=\"comment-date\">2019-01-02 14:46</span>")
         );
     }
 
     #[test]
     fn lesson_without_chosen_comments_has_no_comment_section() {
         let mut l = lesson();
-        l.comments.clear();
-        assert!(!chapter(&l, "zh-CN").contains("comments"));
+        chosen(&mut l).clear();
+        assert!(!chapter(&l, "zh-CN").unwrap().contains("comments"));
     }
 
     #[test]
@@ -395,6 +478,7 @@ mod tests {
         }
         let titles: Vec<String> = chapters(&book)
             .map(|xhtml| {
+                let xhtml = xhtml.unwrap();
                 let start = xhtml.find("<title>").unwrap() + "<title>".len();
                 xhtml[start..xhtml.find("</title>").unwrap()].to_owned()
             })

@@ -29,7 +29,7 @@ use regex::Regex;
 use scraper::Html;
 
 use crate::elements::{self, End, Flow, Policy};
-use crate::model::{Article, Element, Image, ImageRef, Lesson, Node, ParsedLesson};
+use crate::model::{Article, Comments, Element, Image, ImageRef, Lesson, Node, ParsedLesson};
 
 /// A parsed lesson, its article made clean.
 pub fn lesson(parsed: ParsedLesson) -> Lesson {
@@ -40,7 +40,7 @@ pub fn lesson(parsed: ParsedLesson) -> Lesson {
         article: Article::Tree(article(&parsed.article_html)),
         source: parsed.source,
         title: parsed.title,
-        comments,
+        comments: Comments::Chosen(comments),
         comments_in_source: parsed.comments_in_source,
         likes_recorded: parsed.likes_recorded,
     }
@@ -966,7 +966,7 @@ mod tests {
         let lesson = lesson(parsed.clone());
         assert_eq!(lesson.source, parsed.source);
         assert_eq!(lesson.title, parsed.title);
-        assert_eq!(lesson.comments, parsed.comments);
+        assert_eq!(lesson.comments, Comments::Chosen(parsed.comments));
         assert_eq!(lesson.comments_in_source, 3);
         assert!(lesson.likes_recorded);
         assert_eq!(

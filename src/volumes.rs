@@ -215,29 +215,36 @@ pub fn volume_book(book: &Book, part: Range<usize>, number: usize, count: usize)
 }
 
 /// The sizes of `book`'s lessons and images in the archive; `fixed` is the size of a volume
-/// without lessons, which the caller measures.
-pub fn costs(book: &Book, fixed: u64) -> Costs {
+/// without lessons, which the caller measures. `Err` when a lesson written ahead cannot be
+/// read back.
+pub fn costs(book: &Book, fixed: u64) -> std::io::Result<Costs> {
     let index: HashMap<&str, usize> = (book.images.iter().enumerate())
         .map(|(i, a)| (a.book_path.as_str(), i))
         .collect();
-    let cost = |lesson: &Lesson| LessonCost {
-        chapter: crate::package::entry_size(
-            "text/lesson-001.xhtml",
-            crate::render::chapter(lesson, &book.language).as_bytes(),
-            true,
-        ),
-        images: stored_files(lesson)
-            .filter_map(|f| index.get(f).copied())
-            .collect(),
+    let cost = |lesson: &Lesson| {
+        Ok(LessonCost {
+            chapter: crate::package::entry_size(
+                "text/lesson-001.xhtml",
+                crate::render::chapter(lesson, &book.language)?.as_bytes(),
+                true,
+            ),
+            images: stored_files(lesson)
+                .filter_map(|f| index.get(f).copied())
+                .collect(),
+        })
     };
-    let mut lessons: Vec<LessonCost> = book.lessons.iter().map(cost).collect();
+    let mut lessons: Vec<LessonCost> = book
+        .lessons
+        .iter()
+        .map(cost)
+        .collect::<std::io::Result<_>>()?;
     // The introduction page travels with the first lesson.
     if let (Some(front), Some(first)) = (&book.front, lessons.first_mut()) {
-        let front = cost(front);
+        let front = cost(front)?;
         first.chapter += front.chapter;
         first.images.extend(front.images);
     }
-    Costs {
+    Ok(Costs {
         fixed,
         lessons,
         images: (book.images.iter())
@@ -245,15 +252,13 @@ pub fn costs(book: &Book, fixed: u64) -> Costs {
             // bytes, plus the bytes.
             .map(|a| crate::package::entry_size(&a.book_path, &[], false) + a.bytes.len())
             .collect(),
-    }
+    })
 }
 
 /// The files the book stores for the images a lesson shows, article and avatars.
 fn stored_files(lesson: &Lesson) -> impl Iterator<Item = &str> {
     let article = (lesson.article.images().into_iter()).flat_map(|i| i.image.stored.iter());
-    let avatars = (lesson.comments.iter())
-        .filter_map(|c| c.avatar.as_ref())
-        .flat_map(|a| a.stored.iter());
+    let avatars = (lesson.comments.avatars().into_iter()).flat_map(|a| a.stored.iter());
     article.chain(avatars).map(String::as_str)
 }
 

@@ -5,7 +5,7 @@
 //! entities, attribute values quoted and escaped, no character XML forbids.
 
 use crate::elements;
-use crate::model::{Image, Node, Written};
+use crate::model::{Image, Node};
 use crate::text::is_xml_char;
 
 /// Builds an XHTML document or fragment as a string.
@@ -94,15 +94,26 @@ impl Writer {
         images
     }
 
-    /// Writes an article written ahead (`nodes_but_images`), its images as `nodes` writes them.
-    pub fn written(&mut self, article: &Written, prefix: &str) {
+    /// Where the next markup goes: the byte offset of a slot (see `filled`).
+    pub fn offset(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Writes `markup` written ahead with its slots filled: at each slot's byte offset, `write`
+    /// writes what goes there.
+    pub fn filled<T>(
+        &mut self,
+        markup: &str,
+        slots: &[(usize, T)],
+        mut write: impl FnMut(&mut Self, &T),
+    ) {
         let mut done = 0;
-        for (at, image) in &article.images {
-            self.out.push_str(&article.markup[done..*at]);
-            self.image(image, prefix);
+        for (at, slot) in slots {
+            self.out.push_str(&markup[done..*at]);
+            write(self, slot);
             done = *at;
         }
-        self.out.push_str(&article.markup[done..]);
+        self.out.push_str(&markup[done..]);
     }
 
     /// Writes `nodes`, each image as `image` says. The tree is walked without recursion.
@@ -132,7 +143,8 @@ impl Writer {
         }
     }
 
-    fn image(&mut self, image: &Image, prefix: &str) {
+    /// Writes an article's image, one `<img>` for each file stored (the slices of a tall one).
+    pub fn image(&mut self, image: &Image, prefix: &str) {
         let files = &image.image.stored;
         for file in files {
             let src = format!("{prefix}{file}");

@@ -27,15 +27,17 @@ pub fn chapter_xhtml(text: &str, format: Format) -> String {
     };
     let (parsed, _warnings) = parse::from_text(text, format, &file);
     let mut lesson = lessonpub::sanitize::lesson(parsed);
-    // In the order a build takes: written out ahead, then the images embedded.
-    lessonpub::render::write_article(&mut lesson);
+    // In the order a build takes: written out ahead (to a temporary file, as a build does when
+    // it can make one), then the images embedded.
+    let spool = lessonpub::spool::Spool::new().ok();
+    lessonpub::render::write_ahead(&mut lesson, spool.as_ref());
     for image in lesson.article.images_mut() {
         image.image.stored = vec!["images/x.png".to_owned()];
     }
-    for avatar in lesson.comments.iter_mut().filter_map(|c| c.avatar.as_mut()) {
+    for avatar in lesson.comments.avatars_mut() {
         avatar.stored = vec!["images/a.png".to_owned()];
     }
-    lessonpub::render::chapter(&lesson, "zh-CN")
+    lessonpub::render::chapter(&lesson, "zh-CN").expect("the lesson is read back")
 }
 
 /// An HTML fragment, sanitized and written as XHTML inside a `<div>`, images under `img/`.

@@ -163,7 +163,7 @@ mod tests {
             source: source.into(),
             title: "t".into(),
             article: Article::Tree(images.iter().map(image).collect()),
-            comments: avatars.iter().map(comment).collect(),
+            comments: crate::model::Comments::Chosen(avatars.iter().map(comment).collect()),
             comments_in_source: avatars.len(),
             likes_recorded: false,
         }
@@ -185,8 +185,7 @@ mod tests {
     fn stored(book: &Book, i: usize) -> Vec<Vec<String>> {
         let lesson = &book.lessons[i];
         let article = (lesson.article.images().into_iter()).map(|i| i.image.stored.clone());
-        let avatars =
-            (lesson.comments.iter()).filter_map(|c| Some(c.avatar.as_ref()?.stored.clone()));
+        let avatars = (lesson.comments.avatars().into_iter()).map(|a| a.stored.clone());
         article.chain(avatars).collect()
     }
 

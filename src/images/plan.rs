@@ -42,8 +42,7 @@ pub(super) fn uses(book: &mut Book) -> Vec<Use<'_>> {
             lesson,
             image: &mut image.image,
         }));
-        let avatars = comments.iter_mut().filter_map(|c| c.avatar.as_mut());
-        uses.extend(avatars.map(|image| Use {
+        uses.extend(comments.avatars_mut().into_iter().map(|image| Use {
             kind: Kind::Avatar,
             lesson,
             image,
@@ -121,12 +120,14 @@ mod tests {
                     })
                     .collect(),
             })]),
-            comments: (avatars.iter())
-                .map(|src| Comment {
-                    avatar: Some(ImageRef::new(*src)),
-                    ..Comment::default()
-                })
-                .collect(),
+            comments: crate::model::Comments::Chosen(
+                (avatars.iter())
+                    .map(|src| Comment {
+                        avatar: Some(ImageRef::new(*src)),
+                        ..Comment::default()
+                    })
+                    .collect(),
+            ),
             comments_in_source: avatars.len(),
             likes_recorded: false,
         }
