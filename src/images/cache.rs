@@ -35,6 +35,7 @@ use sha2::{Digest, Sha256};
 
 use super::Kind;
 use super::convert::{Format, MAX_OUTPUT_BYTES, MAX_SLICES, Part, Settings};
+use super::original::Original;
 use crate::config::CacheMode;
 
 /// Bumped whenever `convert` changes what it makes, so old processed entries are not reused.
@@ -111,8 +112,20 @@ impl Cache {
         self.read(Area::Originals, &url_name(url))
     }
 
-    pub fn store_original(&self, url: &str, bytes: &[u8]) -> std::io::Result<()> {
-        self.write(Area::Originals, &url_name(url), bytes)
+    /// Stores `original` for `url`, read twice from where it waits (for its checksum, then into
+    /// the entry) rather than held in memory.
+    pub fn store_original(&self, url: &str, original: &mut Original) -> std::io::Result<()> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let (area, name) = (Area::Originals, url_name(url));
+        let mut hash = checksum_start(area, &name);
+        original.copy_to(&mut Hashing(&mut hash))?;
+        let header = header(hash.finalize().into(), original.len());
+        write_atomically(&entry(root, area.folder(), &name), |temp| {
+            temp.write_all(&header)?;
+            original.copy_to(temp)
+        })
     }
 
     /// Why an earlier build could not download `url` for good, if it could not.
@@ -175,11 +188,12 @@ impl Cache {
         if tag.exists() {
             return Ok(());
         }
-        write_atomically(
-            &tag,
-            &[b"Signature: 8a477f597d28d172789f06886806bc55\n\
-               # This file is a cache directory tag created by lessonpub.\n"],
-        )
+        write_atomically(&tag, |temp| {
+            temp.write_all(
+                b"Signature: 8a477f597d28d172789f06886806bc55\n\
+                  # This file is a cache directory tag created by lessonpub.\n",
+            )
+        })
     }
 
     /// The entries found damaged and deleted so far: path inside the cache folder, and why.
@@ -221,13 +235,11 @@ impl Cache {
         let Some(root) = &self.root else {
             return Ok(());
         };
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        header.extend_from_slice(ENTRY_MAGIC);
-        header.extend_from_slice(&checksum(area, name, content));
-        header.extend_from_slice(&(content.len() as u64).to_le_bytes());
-        // Written in two pieces: joined, every original would be copied once more in memory
-        // (13 MB at the peak of a build with eight downloads under way).
-        write_atomically(&entry(root, area.folder(), name), &[&header, content])
+        let header = header(checksum(area, name, content), content.len() as u64);
+        write_atomically(&entry(root, area.folder(), name), |temp| {
+            temp.write_all(&header)?;
+            temp.write_all(content)
+        })
     }
 
     fn drop_damaged(&self, area: Area, name: &str, why: &str) {
@@ -315,13 +327,33 @@ fn open_regular(path: &Path) -> std::io::Result<File> {
 }
 
 fn checksum(area: Area, name: &str, content: &[u8]) -> [u8; 32] {
+    let mut hash = checksum_start(area, name);
+    hash.update(content);
+    hash.finalize().into()
+}
+
+/// The checksum of an entry, before its content.
+fn checksum_start(area: Area, name: &str) -> Sha256 {
     let mut hash = Sha256::new();
     hash.update(area.folder().as_bytes());
     hash.update(b"/");
     hash.update(name.as_bytes());
     hash.update(b"\n");
-    hash.update(content);
-    hash.finalize().into()
+    hash
+}
+
+/// Hashes what is written to it.
+struct Hashing<'a>(&'a mut Sha256);
+
+impl Write for Hashing<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn url_name(url: &str) -> String {
@@ -367,15 +399,27 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Writes `pieces`, one after the other, as the file `path`, which has either its old content
 /// or all of the new, never part of it.
-fn write_atomically(path: &Path, pieces: &[&[u8]]) -> std::io::Result<()> {
+/// Writes the file at `path` as `write` says, in a temporary file beside it that replaces it
+/// once whole.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    for piece in pieces {
-        temp.write_all(piece)?;
-    }
+    write(&mut temp)?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// An entry's header: the magic, the checksum of its content, its length.
+fn header(checksum: [u8; 32], len: u64) -> Vec<u8> {
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    header.extend_from_slice(ENTRY_MAGIC);
+    header.extend_from_slice(&checksum);
+    header.extend_from_slice(&len.to_le_bytes());
+    header
 }
 
 const PROCESSED_MAGIC: &[u8] = b"lessonpub processed 2\n";
@@ -499,7 +543,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), CacheMode::Use);
         assert_eq!(cache.original("https://a/x.png"), None);
-        cache.store_original("https://a/x.png", b"bytes").unwrap();
+        cache
+            .store_original("https://a/x.png", &mut Original::park(b"bytes".to_vec()))
+            .unwrap();
         assert_eq!(cache.original("https://a/x.png").unwrap(), b"bytes");
         let key = ProcessedKey::new(b"bytes", Kind::Article, &SETTINGS);
         cache.store_processed(&key, &parts()).unwrap();
@@ -530,14 +576,17 @@ mod tests {
     fn refresh_writes_but_does_not_read_and_off_does_neither() {
         let dir = tempfile::tempdir().unwrap();
         cache(dir.path(), CacheMode::Use)
-            .store_original("u", b"old")
+            .store_original("u", &mut Original::park(b"old".to_vec()))
             .unwrap();
         let refresh = cache(dir.path(), CacheMode::Refresh);
         assert_eq!(refresh.original("u"), None);
-        refresh.store_original("u", b"new").unwrap();
+        refresh
+            .store_original("u", &mut Original::park(b"new".to_vec()))
+            .unwrap();
         let off = cache(dir.path(), CacheMode::Off);
         assert_eq!(off.original("u"), None);
-        off.store_original("u", b"ignored").unwrap();
+        off.store_original("u", &mut Original::park(b"ignored".to_vec()))
+            .unwrap();
         assert_eq!(
             cache(dir.path(), CacheMode::Use).original("u").unwrap(),
             b"new"
@@ -604,7 +653,9 @@ mod tests {
         for (damage, apply) in damages() {
             let dir = tempfile::tempdir().unwrap();
             let cache = cache(dir.path(), CacheMode::Use);
-            cache.store_original(url, b"original bytes").unwrap();
+            cache
+                .store_original(url, &mut Original::park(b"original bytes".to_vec()))
+                .unwrap();
             cache.store_missing(url, "HTTP 404").unwrap();
             cache.store_processed(&key, &parts()).unwrap();
             cache

@@ -1,4 +1,5 @@
-//! An image URL -> the bytes its server sends, over HTTP(S) with ureq and rustls.
+//! An image URL -> the bytes its server sends, over HTTP(S) with ureq and rustls, written to a
+//! temporary file as they arrive (`Original`).
 //!
 //! Bounded in every direction: connect and total timeouts, a few redirects, a size cap (checked
 //! against Content-Length before reading and enforced while reading, so a huge body is never read
@@ -6,10 +7,11 @@
 //! 5xx). Requests look like the browser that saved the page: a browser User-Agent and the
 //! GeekTime Referer, which its image host checks. Caching and concurrency are the caller's.
 
-use std::io::Read;
 use std::time::Duration;
 
 use ureq::Agent;
+
+use super::original::{Failed, Original};
 
 /// GeekTime's image host refuses requests whose Referer is not a GeekTime page.
 const REFERER: &str = "https://time.geekbang.org/";
@@ -89,7 +91,7 @@ pub struct Fetcher {
 
 /// The outcome of one try: what to do next.
 enum Try {
-    Done(Vec<u8>),
+    Done(Original),
     /// Will fail again, however often asked.
     Permanent(String),
     /// May work later; an optional server-requested wait (Retry-After).
@@ -113,7 +115,7 @@ impl Fetcher {
     }
 
     /// The body of a `200 OK` answer to GET `url`, after at most `TRIES` tries.
-    pub fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+    pub fn get(&self, url: &str) -> Result<Original, FetchError> {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
             return Err(FetchError::new(
@@ -125,7 +127,7 @@ impl Fetcher {
         loop {
             tries += 1;
             match self.try_once(url) {
-                Try::Done(bytes) => return Ok(bytes),
+                Try::Done(original) => return Ok(original),
                 Try::Fail(reason) => return Err(FetchError::new(reason)),
                 Try::Permanent(reason) => return Err(FetchError::permanent(reason)),
                 Try::Retry(reason, _) if tries >= TRIES => {
@@ -180,16 +182,16 @@ impl Fetcher {
         if length.is_some_and(|length| length > max) {
             return Try::Permanent(too_large(max));
         }
-        // Sized as announced: grown by doubling, a body takes up to twice its size while it is
-        // read, and several are read at once.
-        let mut bytes = Vec::with_capacity(usize::try_from(length.unwrap_or(0)).unwrap_or(0));
         let mut reader = response.body_mut().with_config().limit(max).reader();
-        match reader.read_to_end(&mut bytes) {
-            Ok(_) => Try::Done(bytes),
-            Err(e) => match ureq::Error::from(e) {
+        match Original::read(&mut reader, length) {
+            Ok(original) => Try::Done(original),
+            Err(Failed::Read(e)) => match ureq::Error::from(e) {
                 ureq::Error::BodyExceedsLimit(_) => Try::Permanent(too_large(max)),
                 e => classify_error(e),
             },
+            Err(Failed::Keep(e)) => Try::Fail(format!(
+                "cannot write the download to a temporary file: {e}"
+            )),
         }
     }
 }
@@ -235,7 +237,7 @@ mod tests {
     fn ok_body_is_returned_and_the_referer_sent() {
         let server = Server::start(|_| Response::ok("image bytes"));
         let got = Fetcher::new(quick()).get(&server.url("/a.png"));
-        assert_eq!(got.unwrap(), b"image bytes");
+        assert_eq!(got.unwrap().bytes().unwrap(), b"image bytes");
         let request = &server.requests()[0];
         assert_eq!(
             (request.path.as_str(), request.header("referer")),
@@ -250,7 +252,7 @@ mod tests {
             _ => Response::ok("ok"),
         });
         let got = Fetcher::new(quick()).get(&server.url("/x"));
-        assert_eq!(got.unwrap(), b"ok");
+        assert_eq!(got.unwrap().bytes().unwrap(), b"ok");
         assert_eq!(server.hits(), 2);
     }
 
@@ -320,7 +322,7 @@ mod tests {
         let fetcher = Fetcher::new(Limits::default());
         for i in 0..5 {
             let path = format!("/image-{i}.png");
-            let body = fetcher.get(&server.url(&path)).unwrap();
+            let body = fetcher.get(&server.url(&path)).unwrap().bytes().unwrap();
             assert_eq!(body, path.repeat(1000).into_bytes());
         }
         assert_eq!(server.connections(), 1, "the pooled connection was reused");
@@ -344,7 +346,7 @@ mod tests {
         let fetcher = Fetcher::new(Limits::default());
         for i in 0..3 {
             let path = format!("/avatar-{i}.jpg");
-            let body = fetcher.get(&server.url(&path)).unwrap();
+            let body = fetcher.get(&server.url(&path)).unwrap().bytes().unwrap();
             assert_eq!(body, path.repeat(1000).into_bytes());
         }
         assert_eq!(server.connections(), 3);

@@ -21,6 +21,7 @@ mod cache;
 pub mod convert;
 mod fetch;
 mod local;
+mod original;
 mod placeholder;
 mod plan;
 mod source;

@@ -5,7 +5,6 @@
 //! cache is asked first at every step: for what a previous build made of a URL, then for the
 //! original bytes, then for what was made of those bytes.
 
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +13,7 @@ use super::budget::Budget;
 use super::cache::{Cache, ProcessedKey};
 use super::convert::{self, Part, Settings};
 use super::fetch::{self, Fetcher};
+use super::original::Original;
 use super::plan::Origin;
 use super::source::{self, Source};
 use super::store::Files;
@@ -156,9 +156,8 @@ impl Run<'_> {
                             Err((reason, offline)) => {
                                 self.set(i, Outcome::Missing { reason, offline })
                             }
-                            Ok((bytes, how)) => {
-                                let size = bytes.len() as u64;
-                                let original = Waiting::new(bytes);
+                            Ok((original, how)) => {
+                                let size = original.len();
                                 scope.spawn(move |_| {
                                     let parts = match original.bytes() {
                                         Ok(bytes) => process(self.context, origin, &bytes, how),
@@ -187,41 +186,6 @@ impl Run<'_> {
     }
 }
 
-/// An original waiting for a converting thread: in an unnamed temporary file, which the
-/// operating system removes however the process ends, so that the originals had ahead of the
-/// conversions take no memory (which of them are large is chance, and with the conversions
-/// bounded they were what grew most with the number of pictures); in memory when no temporary
-/// file can be made.
-enum Waiting {
-    File(std::fs::File, usize),
-    Memory(Vec<u8>),
-}
-
-impl Waiting {
-    fn new(bytes: Vec<u8>) -> Self {
-        let parked = tempfile::tempfile().and_then(|mut file| {
-            file.write_all(&bytes)?;
-            Ok(file)
-        });
-        match parked {
-            Ok(file) => Waiting::File(file, bytes.len()),
-            Err(_) => Waiting::Memory(bytes),
-        }
-    }
-
-    fn bytes(self) -> std::io::Result<Vec<u8>> {
-        match self {
-            Waiting::File(mut file, len) => {
-                file.rewind()?;
-                let mut bytes = Vec::with_capacity(len);
-                file.read_to_end(&mut bytes)?;
-                Ok(bytes)
-            }
-            Waiting::Memory(bytes) => Ok(bytes),
-        }
-    }
-}
-
 /// Every use of `origin` failed: its original could not be read back.
 fn unreadable(origin: &Origin, error: &std::io::Error) -> Vec<KindParts> {
     let reason = format!("cannot read the image back from its temporary file: {error}");
@@ -246,13 +210,13 @@ fn waiting_limit(cores: usize) -> u64 {
     2 * cores as u64 + 2
 }
 
-/// The original bytes of one origin, or why they cannot be had (and whether only `--offline`
-/// is to blame).
-fn obtain(context: &Context, origin: &Origin) -> Result<(Vec<u8>, How), (String, bool)> {
+/// The original bytes of one origin, waiting for a converting thread (see `Original`), or why
+/// they cannot be had (and whether only `--offline` is to blame).
+fn obtain(context: &Context, origin: &Origin) -> Result<(Original, How), (String, bool)> {
     match &origin.source {
         Source::Remote(url) => {
             if let Some(bytes) = context.cache.original(url) {
-                return Ok((bytes, How::Cached));
+                return Ok((Original::park(bytes), How::Cached));
             }
             if let Some(reason) = context.cache.missing(url) {
                 return Err((
@@ -266,7 +230,7 @@ fn obtain(context: &Context, origin: &Origin) -> Result<(Vec<u8>, How), (String,
                     true,
                 ));
             };
-            let bytes = fetcher.get(url).map_err(|e| {
+            let mut original = fetcher.get(url).map_err(|e| {
                 if e.permanent
                     && let Err(io) = context.cache.store_missing(url, &e.reason)
                 {
@@ -274,18 +238,18 @@ fn obtain(context: &Context, origin: &Origin) -> Result<(Vec<u8>, How), (String,
                 }
                 (e.reason, false)
             })?;
-            if let Err(e) = context.cache.store_original(url, &bytes) {
+            if let Err(e) = context.cache.store_original(url, &mut original) {
                 note_cache_error(context, e);
             }
-            Ok((bytes, How::Downloaded))
+            Ok((original, How::Downloaded))
         }
         Source::Data(url) => source::decode_data_url(url, context.max_bytes)
-            .map(|b| (b, How::Local))
+            .map(|b| (Original::park(b), How::Local))
             .map_err(|e| (format!("{e:#}"), false)),
         Source::Local(path) => {
             let column = context.column.as_ref().map_err(|e| (e.clone(), false))?;
             local::read(column, path, context.max_bytes)
-                .map(|b| (b, How::Local))
+                .map(|b| (Original::park(b), How::Local))
                 .map_err(|e| (format!("{e:#}"), false))
         }
         Source::Refused(reason) => Err((reason.clone(), false)),
@@ -360,17 +324,4 @@ fn note_cache_error(context: &Context, error: std::io::Error) {
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     first.get_or_insert_with(|| error.to_string());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_waiting_original_comes_back_whole() {
-        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let waiting = Waiting::new(bytes.clone());
-        assert!(matches!(waiting, Waiting::File(..)), "kept in memory");
-        assert_eq!(waiting.bytes().unwrap(), bytes);
-    }
 }
