@@ -184,3 +184,33 @@ fn a_folder_of_columns_gives_a_batch_command_that_works_in_a_shell() {
     assert_success(&run, &command);
     assert_eq!(fs::read_dir(tmp.path().join("OUT")).unwrap().count(), 2);
 }
+
+#[test]
+fn without_a_usable_tmpdir_lessons_wait_in_memory_and_pointing_tmpdir_at_a_folder_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let column = fixture("html-column");
+    let build_with = |tmpdir: &Path, out: &Path| {
+        crate::common::command()
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("TMPDIR", tmpdir)
+            .args(["build".as_ref(), column.as_os_str(), "-o".as_ref()])
+            .arg(out)
+            .args(["--offline", "--comments", "all"])
+            .output()
+            .unwrap()
+    };
+    // No temporary file can be made: the book is the same, from memory.
+    let nowhere = tmp.path().join("no-such-folder");
+    let from_memory = tmp.path().join("memory.epub");
+    assert_success(&build_with(&nowhere, &from_memory), "TMPDIR unusable");
+    // As the hint says: a writable folder, which the lessons then wait in.
+    let folder = tmp.path().join("tmp");
+    fs::create_dir(&folder).unwrap();
+    let from_disk = tmp.path().join("disk.epub");
+    assert_success(&build_with(&folder, &from_disk), "TMPDIR a writable folder");
+    assert_eq!(
+        fs::read(&from_memory).unwrap(),
+        fs::read(&from_disk).unwrap()
+    );
+    assert!(Book::open(&from_disk).count_class("comment") > 0);
+}
