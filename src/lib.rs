@@ -17,7 +17,6 @@ pub mod highlight;
 pub mod images;
 pub mod interrupt;
 pub mod lessons;
-pub mod memory;
 pub mod model;
 pub mod package;
 pub mod parse;
@@ -104,14 +103,9 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
 
     progress.stage("parse");
     let highlighter = highlight::Highlighter::default();
-    let give_back = memory::Every::new(16);
     // The lessons wait in it, written out, until the book is packaged.
     let spool = spool::Spool::new().ok();
-    let read = |f: &LessonFile| {
-        let read = read_lesson(f, &config.comments, &highlighter, spool.as_ref());
-        give_back.done();
-        read
-    };
+    let read = |f: &LessonFile| read_lesson(f, &config.comments, &highlighter, spool.as_ref());
     let front = column.front.as_ref().map(read).transpose()?;
     let lessons: Vec<ReadLesson> = column.lessons.par_iter().map(read).collect::<Result<_>>()?;
     let mut book = Book {
@@ -134,7 +128,6 @@ pub fn build(config: &BuildConfig, progress: &mut Progress) -> Result<Report> {
         openings.push(read.opening);
     }
     drop(highlighter);
-    memory::give_back();
     check_comment_choice(&book, &config.comments)?;
     // The sections of MkDocs `nav:`, failing those the parts the lesson titles name.
     book.parts = if column.parts.is_empty() {

@@ -2,6 +2,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+mod allocator;
 mod cli;
 mod man;
 mod messages;
@@ -16,7 +17,6 @@ use crate::cli::{BuildArgs, CheckArgs, Cli, Command};
 use crate::messages::{error, note, warning};
 
 fn main() -> ExitCode {
-    lessonpub::memory::map_large_buffers_apart();
     let color = messages::color_from_args(std::env::args_os());
     messages::set_color(color);
     let matches = Cli::command().color(color).get_matches();

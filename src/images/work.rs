@@ -19,7 +19,6 @@ use super::source::{self, Source};
 use super::store::Files;
 use super::{Kind, local};
 use crate::config::ImageOptions;
-use crate::memory::Every;
 
 /// How the original bytes were had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +58,6 @@ pub(super) struct Context<'a> {
     max_bytes: u64,
     /// What the conversions running at once may take, by their estimates.
     memory: Budget,
-    /// Gives memory back every few conversions.
-    give_back: Every,
     /// The first error writing the cache, reported once.
     pub cache_error: Mutex<Option<String>>,
 }
@@ -85,7 +82,6 @@ impl<'a> Context<'a> {
             },
             max_bytes: limits.max_bytes,
             memory: Budget::new(CONVERSION_MEMORY),
-            give_back: Every::new(16),
             cache_error: Mutex::new(None),
         }
     }
@@ -288,7 +284,6 @@ fn process(context: &Context, origin: &Origin, bytes: &[u8], how: How) -> Vec<Ki
                     let memory = context.memory.take(need);
                     let parts = convert::process(bytes, kind, &context.settings);
                     drop(memory);
-                    context.give_back.done();
                     if let Ok(parts) = &parts
                         && let Err(e) = context.cache.store_processed(&key, parts)
                     {
