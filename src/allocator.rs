@@ -6,9 +6,10 @@
 //! conversions and `malloc_trim` every 16 pictures: measured through the realistic mirror, a
 //! cold build of linux-perf peaked at 69-71 MiB and one of four times its pictures at 78-81
 //! MiB (+12%). jemalloc keeps small allocations of one size together, apart from large ones,
-//! and with no decay returns every freed page at once: 63-64 and 67-70 MiB (+6-9%), for about
-//! 0.1 s more of a 5 s build. With its default decay (10 s) the same build peaked at 140 MiB,
-//! with 1 s at 108 MiB; mimalloc peaked at 290-380 MiB.
+//! and with no decay returns every freed page at once: 63-67 and 67-71 MiB, for 0.2-0.4 s more
+//! of a 5 s build (system time: pages given back and faulted in again). With its default
+//! decay (10 s) the same build peaked at 140 MiB, with 1 s at 108 MiB; mimalloc peaked at
+//! 290-380 MiB.
 
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
