@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use crate::spool::Stretch;
+use crate::spool::{Spool, Stretch};
 
 /// One column, ready to be rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,14 +84,20 @@ pub enum Article {
     Written(Written),
 }
 
-/// An article written out ahead: its markup, and its images at the places they go, to be
-/// written once `images::embed` has said where the book stores them.
+/// Markup written out ahead but for some pieces (images, avatars), which are written into
+/// their slots once `images::embed` has said where the book stores them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slotted<T> {
+    /// The markup without those pieces.
+    pub markup: Bytes,
+    /// Each piece and the byte offset in `markup` where it goes, in document order.
+    pub slots: Vec<(usize, T)>,
+}
+
+/// An article written out ahead, images in slots.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
-    /// The article without its images.
-    pub markup: Bytes,
-    /// Each image and the byte offset in `markup` where it goes, in document order.
-    pub images: Vec<(usize, Image)>,
+    pub body: Slotted<Image>,
     /// Whether it holds a formula (MathML).
     pub math: bool,
 }
@@ -101,14 +107,14 @@ impl Article {
     pub fn images(&self) -> Vec<&Image> {
         match self {
             Article::Tree(nodes) => images(nodes),
-            Article::Written(written) => written.images.iter().map(|(_, i)| i).collect(),
+            Article::Written(written) => written.body.slots.iter().map(|(_, i)| i).collect(),
         }
     }
 
     pub fn images_mut(&mut self) -> Vec<&mut Image> {
         match self {
             Article::Tree(nodes) => images_mut(nodes),
-            Article::Written(written) => written.images.iter_mut().map(|(_, i)| i).collect(),
+            Article::Written(written) => (written.body.slots.iter_mut()).map(|(_, i)| i).collect(),
         }
     }
 
@@ -130,13 +136,11 @@ pub enum Comments {
     Written(WrittenComments),
 }
 
-/// Comments written out ahead: the comments section, and its avatars at the places they go.
+/// Comments written out ahead: the comments section (heading and comments; empty without
+/// comments), avatars in slots.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WrittenComments {
-    /// The section (heading and comments) without its avatars; empty without comments.
-    pub markup: Bytes,
-    /// Each avatar and the byte offset in `markup` where it goes, in order.
-    pub avatars: Vec<(usize, ImageRef)>,
+    pub section: Slotted<ImageRef>,
     /// How many comments it holds.
     pub count: usize,
 }
@@ -159,7 +163,7 @@ impl Comments {
             Comments::Chosen(comments) => {
                 comments.iter().filter_map(|c| c.avatar.as_ref()).collect()
             }
-            Comments::Written(written) => written.avatars.iter().map(|(_, a)| a).collect(),
+            Comments::Written(written) => written.section.slots.iter().map(|(_, a)| a).collect(),
         }
     }
 
@@ -169,7 +173,9 @@ impl Comments {
                 .iter_mut()
                 .filter_map(|c| c.avatar.as_mut())
                 .collect(),
-            Comments::Written(written) => written.avatars.iter_mut().map(|(_, a)| a).collect(),
+            Comments::Written(written) => {
+                (written.section.slots.iter_mut()).map(|(_, a)| a).collect()
+            }
         }
     }
 }
@@ -338,6 +344,15 @@ pub enum Bytes {
 }
 
 impl Bytes {
+    /// `bytes` kept in `spool`, or in memory without one or when writing to it fails (a full
+    /// disk costs memory, not the build).
+    pub fn kept(bytes: Vec<u8>, spool: Option<&Spool>) -> Bytes {
+        match spool.and_then(|s| s.append(&bytes).ok()) {
+            Some(stretch) => Bytes::Spooled(stretch),
+            None => Bytes::Memory(bytes),
+        }
+    }
+
     pub fn len(&self) -> u64 {
         match self {
             Bytes::Memory(bytes) => bytes.len() as u64,

@@ -10,7 +10,8 @@ use std::io;
 use rayon::prelude::*;
 
 use crate::model::{
-    self, Article, Book, Bytes, Comment, Comments, ImageRef, Lesson, Written, WrittenComments,
+    self, Article, Book, Bytes, Comment, Comments, ImageRef, Lesson, Slotted, Written,
+    WrittenComments,
 };
 use crate::spool::Spool;
 use crate::xhtml::Writer;
@@ -45,18 +46,12 @@ pub fn chapters(book: &Book) -> impl Iterator<Item = io::Result<String>> + '_ {
 /// lessons took four times that, and their trees and highlighted code, before articles were
 /// written out, 12 MB.
 pub fn write_ahead(lesson: &mut Lesson, spool: Option<&Spool>) {
-    let keep = |markup: String| match spool.and_then(|s| s.append(markup.as_bytes()).ok()) {
-        Some(stretch) => Bytes::Spooled(stretch),
-        None => Bytes::Memory(markup.into_bytes()),
-    };
     if let Article::Tree(nodes) = &lesson.article {
         let mut w = Writer::new();
         let images = w.nodes_but_images(nodes);
-        let math = model::contains_element(nodes, "math");
         lesson.article = Article::Written(Written {
-            markup: keep(w.finish()),
-            images,
-            math,
+            math: model::contains_element(nodes, "math"),
+            body: kept(w, images, spool),
         });
     }
     if let Comments::Chosen(chosen) = &lesson.comments {
@@ -66,11 +61,25 @@ pub fn write_ahead(lesson: &mut Lesson, spool: Option<&Spool>) {
             avatars.push((w.offset(), avatar.clone()));
         });
         lesson.comments = Comments::Written(WrittenComments {
-            markup: keep(w.finish()),
-            avatars,
+            section: kept(w, avatars, spool),
             count: chosen.len(),
         });
     }
+}
+
+/// What `w` wrote, with `slots`, kept in `spool` (see `Bytes::kept`).
+fn kept<T>(w: Writer, slots: Vec<(usize, T)>, spool: Option<&Spool>) -> Slotted<T> {
+    Slotted {
+        markup: Bytes::kept(w.finish().into_bytes(), spool),
+        slots,
+    }
+}
+
+/// `slotted` with its slots filled, `write` writing each piece.
+fn filled<T>(slotted: &Slotted<T>, write: impl FnMut(&mut Writer, &T)) -> io::Result<Writer> {
+    let mut w = Writer::new();
+    w.filled(&slotted.markup.to_text()?, &slotted.slots, write);
+    Ok(w)
 }
 
 /// Where the stylesheet sits, seen from a chapter.
@@ -125,24 +134,22 @@ pub fn document(
 /// One lesson as a chapter: title, article, then the chosen comments. `Err` when what was
 /// written ahead cannot be read back.
 pub fn chapter(lesson: &Lesson, language: &str) -> io::Result<String> {
-    let mut article = Writer::new();
-    match &lesson.article {
-        Article::Tree(nodes) => article.nodes(nodes, UP),
-        Article::Written(written) => {
-            let markup = written.markup.to_text()?;
-            article.filled(&markup, &written.images, |w, image| w.image(image, UP));
+    let article = match &lesson.article {
+        Article::Tree(nodes) => {
+            let mut w = Writer::new();
+            w.nodes(nodes, UP);
+            w
         }
-    }
-    let mut comments = Writer::new();
-    match &lesson.comments {
+        Article::Written(written) => filled(&written.body, |w, image| w.image(image, UP))?,
+    };
+    let comments = match &lesson.comments {
         Comments::Chosen(chosen) => {
-            self::comments(&mut comments, chosen, lesson.comments_in_source, avatar);
+            let mut w = Writer::new();
+            self::comments(&mut w, chosen, lesson.comments_in_source, avatar);
+            w
         }
-        Comments::Written(written) => {
-            let markup = written.markup.to_text()?;
-            comments.filled(&markup, &written.avatars, avatar);
-        }
-    }
+        Comments::Written(written) => filled(&written.section, avatar)?,
+    };
     let (article, comments) = (article.finish(), comments.finish());
     Ok(document(&lesson.title, language, "lesson", |w| {
         w.open("section", &[("epub:type", "chapter"), ("class", "lesson")]);
@@ -349,7 +356,7 @@ mod tests {
                 panic!("not written out: {:?}", written.comments);
             };
             // On disk when there is a spool, in memory without.
-            for markup in [&ahead.markup, &comments.markup] {
+            for markup in [&ahead.body.markup, &comments.section.markup] {
                 assert_eq!(matches!(markup, Bytes::Spooled(_)), spool.is_some());
                 let markup = markup.to_text().unwrap();
                 assert!(!markup.contains("<img"), "{markup}");

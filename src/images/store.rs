@@ -46,13 +46,10 @@ impl Files {
         let hash = cache::hex(&Sha256::digest(&part.bytes));
         let name = format!("images/{}.{}", &hash[..16], part.format.extension());
         let mut named = self.named.lock().unwrap_or_else(|e| e.into_inner());
-        named.entry(name.clone()).or_insert_with(|| {
-            let spooled = (self.spool.as_ref()).and_then(|spool| spool.append(&part.bytes).ok());
-            Asset {
-                book_path: name.clone(),
-                media_type: part.format.media_type(),
-                bytes: spooled.map_or_else(|| part.bytes.into(), Bytes::Spooled),
-            }
+        named.entry(name.clone()).or_insert_with(|| Asset {
+            book_path: name.clone(),
+            media_type: part.format.media_type(),
+            bytes: Bytes::kept(part.bytes, self.spool.as_ref()),
         });
         name
     }
