@@ -360,14 +360,28 @@ fn url_name(url: &str) -> String {
     hex(&Sha256::digest(url.as_bytes()))
 }
 
+/// The checksum of an original's bytes, which the key of everything made of them starts from:
+/// the same picture under two URLs is converted once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content([u8; 32]);
+
+impl Content {
+    /// Read from where the original waits, a piece at a time, so that it need not be in memory.
+    pub fn of(original: &mut Original) -> std::io::Result<Content> {
+        let mut hash = Sha256::new();
+        original.copy_to(&mut Hashing(&mut hash))?;
+        Ok(Content(hash.finalize().into()))
+    }
+}
+
 /// The cache key of a processed image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessedKey(String);
 
 impl ProcessedKey {
-    pub fn new(original: &[u8], kind: Kind, settings: &Settings) -> ProcessedKey {
+    pub fn new(content: &Content, kind: Kind, settings: &Settings) -> ProcessedKey {
         let mut hash = Sha256::new();
-        hash.update(Sha256::digest(original));
+        hash.update(content.0);
         hash.update(settings_tag(kind, settings).as_bytes());
         ProcessedKey(hex(&hash.finalize()))
     }
@@ -505,7 +519,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), CacheMode::Use);
         let url = "https://a/x.png";
-        let key = ProcessedKey::new(b"bytes", Kind::Article, &SETTINGS);
+        let key = ProcessedKey::new(&content(b"bytes"), Kind::Article, &SETTINGS);
         cache.store_processed(&key, &parts()).unwrap();
         assert_eq!(cache.processed_for_url(url, Kind::Article, &SETTINGS), None);
         cache
@@ -547,7 +561,7 @@ mod tests {
             .store_original("https://a/x.png", &mut Original::park(b"bytes".to_vec()))
             .unwrap();
         assert_eq!(cache.original("https://a/x.png").unwrap(), b"bytes");
-        let key = ProcessedKey::new(b"bytes", Kind::Article, &SETTINGS);
+        let key = ProcessedKey::new(&content(b"bytes"), Kind::Article, &SETTINGS);
         cache.store_processed(&key, &parts()).unwrap();
         assert_eq!(cache.processed(&key).unwrap(), parts());
         assert_eq!(cache.missing("https://a/gone.png"), None);
@@ -560,16 +574,26 @@ mod tests {
         assert!(cache.damaged().is_empty());
     }
 
+    fn content(bytes: &[u8]) -> Content {
+        Content::of(&mut Original::park(bytes.to_vec())).unwrap()
+    }
+
     #[test]
     fn keys_differ_by_kind_settings_and_content() {
-        let key = ProcessedKey::new(b"a", Kind::Article, &SETTINGS);
-        assert_ne!(key, ProcessedKey::new(b"a", Kind::Avatar, &SETTINGS));
-        assert_ne!(key, ProcessedKey::new(b"b", Kind::Article, &SETTINGS));
+        let key = ProcessedKey::new(&content(b"a"), Kind::Article, &SETTINGS);
+        assert_ne!(
+            key,
+            ProcessedKey::new(&content(b"a"), Kind::Avatar, &SETTINGS)
+        );
+        assert_ne!(
+            key,
+            ProcessedKey::new(&content(b"b"), Kind::Article, &SETTINGS)
+        );
         let gray = Settings {
             grayscale: true,
             ..SETTINGS
         };
-        assert_ne!(key, ProcessedKey::new(b"a", Kind::Article, &gray));
+        assert_ne!(key, ProcessedKey::new(&content(b"a"), Kind::Article, &gray));
     }
 
     #[test]
@@ -649,7 +673,7 @@ mod tests {
     #[test]
     fn a_damaged_entry_of_any_area_is_a_miss_deleted_and_noted() {
         let url = "https://a/x.png";
-        let key = ProcessedKey::new(b"bytes", Kind::Article, &SETTINGS);
+        let key = ProcessedKey::new(&content(b"bytes"), Kind::Article, &SETTINGS);
         for (damage, apply) in damages() {
             let dir = tempfile::tempdir().unwrap();
             let cache = cache(dir.path(), CacheMode::Use);

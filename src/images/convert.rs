@@ -173,24 +173,30 @@ pub fn process(bytes: &[u8], kind: Kind, settings: &Settings) -> Result<Vec<Part
     Ok(parts)
 }
 
-/// About the most memory `process` will take for `bytes`, read from the image's header alone
-/// (see `working_set`); 0 for bytes that are no image, which `process` refuses before it
-/// allocates anything large.
-pub fn memory_needed(bytes: &[u8], kind: Kind, settings: &Settings) -> u64 {
-    let Ok(format) = sniff(bytes) else { return 0 };
-    let Ok(decoder) = open(bytes, format) else {
-        return 0;
+/// About the most memory `process` will take for an image of `len` bytes, read from `head`, its
+/// first bytes, alone (see `working_set`), so that the bytes need not be in memory before the
+/// memory is had. 0 for bytes that are no image, which `process` refuses before it allocates
+/// anything large; `None` when `head` is shorter than the image and its header does not end
+/// within it (a large ICC profile or EXIF block can push it far in).
+pub fn memory_needed(head: &[u8], len: u64, kind: Kind, settings: &Settings) -> Option<u64> {
+    let Ok(format) = sniff(head) else {
+        return Some(0);
+    };
+    let decoder = match open(head, format) {
+        Ok(decoder) => decoder,
+        Err(_) if (head.len() as u64) < len => return None,
+        Err(_) => return Some(0),
     };
     let (width, height) = decoder.dimensions();
     let plan = Plan::new(kind, width, height, settings);
-    working_set(
+    Some(working_set(
         &*decoder,
         format,
-        bytes,
+        (head, len),
         settings.grayscale,
         &plan,
         Colours::Typical,
-    )
+    ))
 }
 
 /// What a decoded image becomes, decided from its size alone, so that what converting it costs
@@ -462,7 +468,7 @@ fn decode(
     let memory = working_set(
         &*decoder,
         format,
-        bytes,
+        (bytes, bytes.len() as u64),
         grayscale,
         &plan(width, height),
         Colours::Worst,
@@ -493,10 +499,11 @@ fn decode(
 /// About the most memory decoding and converting an image takes (the bytes live at once), from
 /// its header and what `plan` makes of it: the largest of the steps below, each holding what
 /// the one before left plus what it makes. Measured peaks stay below it (see the tests).
+/// `head` is the file's first bytes, its header at least, and `len` its length.
 fn working_set(
     decoder: &dyn ImageDecoder,
     format: ImageFormat,
-    bytes: &[u8],
+    (head, len): (&[u8], u64),
     grayscale: bool,
     plan: &Plan,
     colours: Colours,
@@ -510,7 +517,7 @@ fn working_set(
     // a WebP frame (ARGB words for lossless, planes then RGBA for lossy).
     let decoding = decoded
         + match format {
-            ImageFormat::Jpeg => bytes.len() as u64 + jpeg_coefficient_bytes(bytes),
+            ImageFormat::Jpeg => len + jpeg_coefficient_bytes(head),
             ImageFormat::WebP => pixels * 4,
             _ => 0,
         };
@@ -588,7 +595,7 @@ fn working_set(
         .unwrap_or_default();
     // The original, held throughout, and the small tables of decoders and encoders (Huffman
     // codes, a palette's index).
-    largest + bytes.len() as u64 + (1 << 20)
+    largest + len + (1 << 20)
 }
 
 /// What the quantizer keeps for each distinct colour of a drawing: its count (4 bytes), the
@@ -2043,8 +2050,16 @@ mod tests {
                 (Kind::Article, gray),
                 (Kind::Avatar, narrower),
             ] {
-                // What the conversion threads are admitted by.
-                let estimate = memory_needed(bytes, kind, &settings);
+                // What the conversion threads are admitted by, told from the first bytes.
+                let len = bytes.len() as u64;
+                let estimate = memory_needed(bytes, len, kind, &settings).unwrap();
+                let head = memory_needed(&bytes[..2048], len, kind, &settings);
+                if name.contains("png") || name.contains("jpeg") {
+                    assert_eq!(head, Some(estimate), "{name}");
+                } else {
+                    // Other decoders may want more than the header before they start.
+                    assert!(head.is_none_or(|h| h == estimate), "{name}");
+                }
                 let (parts, peak, _) = tracking::measure(|| process(bytes, kind, &settings));
                 parts.unwrap();
                 assert!(
@@ -2067,17 +2082,35 @@ mod tests {
         let worst = working_set(
             &*decoder,
             ImageFormat::Png,
-            &many,
+            (&many, many.len() as u64),
             false,
             &plan,
             Colours::Worst,
         );
-        let typical = memory_needed(&many, Kind::Article, &narrower);
+        let typical = memory_needed(&many, many.len() as u64, Kind::Article, &narrower).unwrap();
         let (parts, peak, _) = tracking::measure(|| process(&many, Kind::Article, &narrower));
         assert_eq!(parts.unwrap()[0].format, Format::Png);
         assert!(typical < peak && peak <= worst, "{typical} {peak} {worst}");
         // Bytes that are no image are refused before anything large is allocated.
-        assert_eq!(memory_needed(b"<html>", Kind::Article, &narrower), 0);
+        assert_eq!(
+            memory_needed(b"<html>", 6, Kind::Article, &narrower),
+            Some(0)
+        );
+        // A header pushed past the first bytes by a large EXIF block cannot be told from them.
+        let photo = &cases[2].1;
+        let mut exif = photo[..2].to_vec();
+        for _ in 0..4 {
+            exif.extend([0xFF, 0xE1, 0xFF, 0xFF]);
+            exif.extend([0; 0xFFFD]);
+        }
+        exif.extend(&photo[2..]);
+        let len = exif.len() as u64;
+        let estimate = memory_needed(&exif, len, Kind::Article, &narrower);
+        assert!(estimate.is_some_and(|e| e > 0));
+        assert_eq!(
+            memory_needed(&exif[..200_000], len, Kind::Article, &narrower),
+            None
+        );
         // A cover larger than covers may be, so it is scaled; with alpha, so it is flattened.
         let large = saved(DynamicImage::ImageRgba8(noise(1700, 300)), ImageFormat::Png);
         let (part, peak, _) = tracking::measure(|| cover(&large));
@@ -2086,7 +2119,7 @@ mod tests {
         let estimate = working_set(
             &*decoder,
             ImageFormat::Png,
-            &large,
+            (&large, large.len() as u64),
             false,
             &Plan::cover(1700, 300),
             Colours::Worst,

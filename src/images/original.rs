@@ -82,6 +82,23 @@ impl Original {
         }
     }
 
+    /// The first `n` bytes, or all of them when there are fewer.
+    pub fn head(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        match self {
+            Original::File(file, len) => {
+                file.rewind()?;
+                let want = (*len).min(n as u64);
+                let mut head = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
+                file.take(want).read_to_end(&mut head)?;
+                if head.len() as u64 != want {
+                    return Err(short());
+                }
+                Ok(head)
+            }
+            Original::Memory(bytes) => Ok(bytes[..bytes.len().min(n)].to_vec()),
+        }
+    }
+
     /// All of the bytes, in memory, for converting.
     pub fn bytes(mut self) -> io::Result<Vec<u8>> {
         match self {
@@ -127,6 +144,8 @@ mod tests {
             read.copy_to(&mut copy).unwrap();
             assert_eq!(copy.len(), bytes.len() + 10);
         }
+        assert_eq!(read.head(1000).unwrap(), &bytes[..1000]);
+        assert_eq!(read.head(1 << 20).unwrap().len(), bytes.len() + 10);
         let all = read.bytes().unwrap();
         assert_eq!(&all[..bytes.len()], bytes.as_slice());
         assert_eq!(&all[bytes.len()..], &[7u8; 10]);

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::budget::Budget;
-use super::cache::{Cache, ProcessedKey};
+use super::budget::{Budget, Lease};
+use super::cache::{Cache, Content, ProcessedKey};
 use super::convert::{self, Part, Settings};
 use super::fetch::{self, Fetcher};
 use super::original::Original;
@@ -155,10 +155,7 @@ impl Run<'_> {
                             Ok((original, how)) => {
                                 let size = original.len();
                                 scope.spawn(move |_| {
-                                    let parts = match original.bytes() {
-                                        Ok(bytes) => process(self.context, origin, &bytes, how),
-                                        Err(e) => unreadable(origin, &e),
-                                    };
+                                    let parts = process(self.context, origin, original, how);
                                     self.finish(i, how, size, parts);
                                     drop(ticket);
                                 })
@@ -270,47 +267,89 @@ fn processed_before(context: &Context, origin: &Origin) -> Option<Vec<KindParts>
         .collect()
 }
 
-/// Book-ready parts of `bytes` for each use of the origin, from the cache when it has them.
-fn process(context: &Context, origin: &Origin, bytes: &[u8], how: How) -> Vec<KindParts> {
-    origin
-        .kinds
-        .iter()
-        .map(|&kind| {
-            let key = ProcessedKey::new(bytes, kind, &context.settings);
-            let parts = match context.cache.processed(&key) {
-                Some(parts) => Ok(parts),
-                None => {
-                    let need = convert::memory_needed(bytes, kind, &context.settings);
-                    let memory = context.memory.take(need);
-                    let parts = convert::process(bytes, kind, &context.settings);
-                    drop(memory);
-                    if let Ok(parts) = &parts
-                        && let Err(e) = context.cache.store_processed(&key, parts)
-                    {
-                        note_cache_error(context, e);
-                    }
-                    parts
+/// Book-ready parts of `original` for each use of the origin, from the cache when it has them.
+/// Its bytes come into memory only when the conversions running at once have room for what
+/// converting it takes, told from its first bytes: read before, a large original waited in
+/// memory, over the budget, while a large picture was converted.
+fn process(context: &Context, origin: &Origin, mut original: Original, how: How) -> Vec<KindParts> {
+    let settings = &context.settings;
+    let content = match Content::of(&mut original) {
+        Ok(content) => content,
+        Err(e) => return unreadable(origin, &e),
+    };
+    let keys: Vec<ProcessedKey> = (origin.kinds.iter())
+        .map(|&kind| ProcessedKey::new(&content, kind, settings))
+        .collect();
+    let cached: Vec<Option<Vec<Part>>> = keys.iter().map(|k| context.cache.processed(k)).collect();
+    let uncached: Vec<Kind> = (origin.kinds.iter().zip(&cached))
+        .filter_map(|(&kind, parts)| parts.is_none().then_some(kind))
+        .collect();
+    let had = if uncached.is_empty() {
+        None
+    } else {
+        match for_converting(context, &uncached, original) {
+            Ok(had) => Some(had),
+            Err(e) => return unreadable(origin, &e),
+        }
+    };
+    let bytes = had.as_ref().map_or(&[][..], |(_, bytes)| bytes.as_slice());
+    let mut made = Vec::with_capacity(origin.kinds.len());
+    for ((&kind, key), cached) in origin.kinds.iter().zip(keys).zip(cached) {
+        let parts = match cached {
+            Some(parts) => Ok(parts),
+            None => {
+                let parts = convert::process(bytes, kind, settings);
+                if let Ok(parts) = &parts
+                    && let Err(e) = context.cache.store_processed(&key, parts)
+                {
+                    note_cache_error(context, e);
                 }
-            };
-            if parts.is_ok()
-                && let Source::Remote(url) = &origin.source
-                && let Err(e) = context
-                    .cache
-                    .store_url_link(url, kind, &context.settings, &key)
-            {
-                note_cache_error(context, e);
+                parts
             }
-            let parts = parts.map_err(|e| match how {
-                // The server may have sent it so (a body cut short without a Content-Length
-                // says nothing); it is kept like any download, but it can be asked for again.
-                How::Cached => format!(
+        };
+        if parts.is_ok()
+            && let Source::Remote(url) = &origin.source
+            && let Err(e) = context.cache.store_url_link(url, kind, settings, &key)
+        {
+            note_cache_error(context, e);
+        }
+        let parts = parts.map_err(|e| match how {
+            // The server may have sent it so (a body cut short without a Content-Length
+            // says nothing); it is kept like any download, but it can be asked for again.
+            How::Cached => {
+                format!(
                     "{e:#} (the copy in the image cache was used; --refresh downloads it again)"
-                ),
-                How::Downloaded | How::Local => format!("{e:#}"),
-            });
-            (kind, parts)
-        })
-        .collect()
+                )
+            }
+            How::Downloaded | How::Local => format!("{e:#}"),
+        });
+        made.push((kind, parts));
+    }
+    drop(had);
+    made
+}
+
+/// How many of an original's first bytes its memory estimate is told from: a header is rarely
+/// longer (a JPEG's EXIF block is at most 64 KB, and an ICC profile as long is rare).
+const HEADER_BYTES: usize = 256 << 10;
+
+/// The memory for converting `original` as `kinds` (one after another, so the most of one),
+/// waited for, and then its bytes. An image whose header ends beyond `HEADER_BYTES` takes the
+/// whole budget: it is converted alone.
+fn for_converting<'c>(
+    context: &'c Context,
+    kinds: &[Kind],
+    mut original: Original,
+) -> std::io::Result<(Lease<'c>, Vec<u8>)> {
+    let len = original.len();
+    let head = original.head(HEADER_BYTES)?;
+    let need = (kinds.iter())
+        .map(|&kind| convert::memory_needed(&head, len, kind, &context.settings))
+        .try_fold(0, |most, need| Some(most.max(need?)))
+        .unwrap_or(u64::MAX);
+    drop(head);
+    let lease = context.memory.take(need);
+    Ok((lease, original.bytes()?))
 }
 
 fn note_cache_error(context: &Context, error: std::io::Error) {
