@@ -68,7 +68,9 @@ pub fn write_ahead(lesson: &mut Lesson, spool: Option<&Spool>) {
 }
 
 /// What `w` wrote, with `slots`, kept in `spool` (see `Bytes::kept`).
-fn kept<T>(w: Writer, slots: Vec<(usize, T)>, spool: Option<&Spool>) -> Slotted<T> {
+fn kept<T>(w: Writer, mut slots: Vec<(usize, T)>, spool: Option<&Spool>) -> Slotted<T> {
+    // Held until the book is packaged, every lesson's: no room to grow is left.
+    slots.shrink_to_fit();
     Slotted {
         markup: Bytes::kept(w.finish().into_bytes(), spool),
         slots,

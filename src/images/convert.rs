@@ -104,7 +104,7 @@ pub struct Settings {
     pub grayscale: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Jpeg,
     Png,

@@ -227,6 +227,34 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_source_is_named_as_first_written_with_every_lesson_that_uses_it() {
+        let mut b = book(vec![
+            lesson("/c/1.md", &["//h/a.png"], &[]),
+            lesson("/c/2.md", &["https://h/b.png"], &["https://h/a.png"]),
+            lesson("/c/3.md", &["https://h/a.png", "https://h/a.png"], &[]),
+        ]);
+        let options = ImageOptions {
+            offline: true,
+            cache_mode: CacheMode::Off,
+            ..Default::default()
+        };
+        let embedded = embed(&mut b, Path::new("."), &options, &mut Progress::hidden());
+        let failures = &embedded.failures;
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert_eq!(failures[0].src, "//h/a.png");
+        assert_eq!(failures[0].kind, Kind::Article);
+        let lessons = ["/c/1.md", "/c/2.md", "/c/3.md"].map(PathBuf::from);
+        assert_eq!(failures[0].lessons, lessons);
+        assert_eq!(failures[1].src, "https://h/b.png");
+        assert_eq!(failures[1].lessons, [PathBuf::from("/c/2.md")]);
+        let warning = failures[0].warning().to_string();
+        assert!(
+            warning.contains("(also used in 2 other lessons)"),
+            "{warning}"
+        );
+    }
+
+    #[test]
     fn identical_images_are_stored_once_and_placeholders_only_when_used() {
         let dir = tempfile::tempdir().unwrap();
         let png = placeholder::avatar_png();

@@ -15,14 +15,13 @@ pub(super) struct Use<'b> {
     pub image: &'b mut ImageRef,
 }
 
-/// One distinct source and everything that uses it.
+/// One distinct source and what it is used as, in the order of first use. Kept while every
+/// picture is had and converted, so no more than that: which lessons use it, and how it is
+/// written there, are asked of its uses when it fails.
 #[derive(Debug)]
 pub(super) struct Origin {
     pub source: Source,
-    /// As written where first seen, for messages.
-    pub src: String,
     pub kinds: Vec<Kind>,
-    pub lessons: Vec<PathBuf>,
 }
 
 /// Every image reference of `book` in reading order: per chapter, the article's images in
@@ -75,9 +74,7 @@ pub(super) fn origins(uses: &[Use<'_>]) -> (Vec<Origin>, Vec<Option<usize>>) {
         let i = *index.entry((source.clone(), refused)).or_insert_with(|| {
             origins.push(Origin {
                 source,
-                src: src.clone(),
                 kinds: Vec::new(),
-                lessons: Vec::new(),
             });
             origins.len() - 1
         });
@@ -85,11 +82,9 @@ pub(super) fn origins(uses: &[Use<'_>]) -> (Vec<Origin>, Vec<Option<usize>>) {
         if !origin.kinds.contains(&u.kind) {
             origin.kinds.push(u.kind);
         }
-        if !origin.lessons.iter().any(|l| l == u.lesson) {
-            origin.lessons.push(u.lesson.to_path_buf());
-        }
         of_use.push(Some(i));
     }
+    origins.shrink_to_fit();
     (origins, of_use)
 }
 
@@ -156,7 +151,6 @@ mod tests {
         let (origins, of_use) = origins(&uses);
         assert_eq!(origins.len(), 3, "{origins:?}");
         assert_eq!(origins[0].kinds, vec![Kind::Article, Kind::Avatar]);
-        assert_eq!(origins[0].lessons.len(), 2);
         // The same relative path in two folders is two files.
         assert_eq!(origins[1].source, Source::Local("/c/img/x.png".into()));
         assert_eq!(origins[2].source, Source::Local("/c/sub/img/x.png".into()));

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::convert::Part;
+use super::convert::{Format, Part};
 use super::plan::{Origin, Use};
 use super::work::{How, Outcome};
 use super::{Failure, ImageStats, Kind, cache, placeholder};
@@ -14,44 +14,61 @@ use crate::model::{Asset, Bytes};
 use crate::progress::Progress;
 use crate::spool::Spool;
 
-/// Book-ready files by name, each held once however many sources share it, the bytes on disk
-/// (`Spool`) until the book is zipped. Filled from every worker as parts are made, and each
-/// image made moves the build's progress line on.
+/// Book-ready files, each held once however many sources share it, the bytes on disk (`Spool`)
+/// until the book is zipped. Filled from every worker as parts are made, and each image made
+/// moves the build's progress line on.
 #[derive(Debug)]
 pub(super) struct Files {
-    named: Mutex<HashMap<String, Asset>>,
+    held: Mutex<Held>,
     /// `None` when no temporary file could be made: then the bytes stay in memory.
     spool: Option<Spool>,
     progress: Progress,
 }
 
+/// The files in the order they were made, and where each is by what its name is made of.
+#[derive(Debug, Default)]
+struct Held {
+    assets: Vec<Asset>,
+    at: HashMap<([u8; NAME_BYTES], Format), usize>,
+}
+
+/// How many bytes of a file's checksum its name shows (in hex).
+const NAME_BYTES: usize = 8;
+
 impl Files {
     pub fn new(progress: Progress) -> Self {
         Files {
-            named: Mutex::default(),
+            held: Mutex::default(),
             spool: Spool::new().ok(),
             progress,
         }
     }
 
     /// Stores `parts` (one image made for one use), each once under a name made from its
-    /// content, and returns their names.
-    pub fn add_all(&self, parts: Vec<Part>) -> Vec<String> {
+    /// content, and returns where they are held.
+    pub fn add_all(&self, parts: Vec<Part>) -> Vec<usize> {
         self.progress
             .image_done(parts.iter().map(|p| p.bytes.len() as u64).sum());
         parts.into_iter().map(|part| self.add(part)).collect()
     }
 
-    fn add(&self, part: Part) -> String {
-        let hash = cache::hex(&Sha256::digest(&part.bytes));
-        let name = format!("images/{}.{}", &hash[..16], part.format.extension());
-        let mut named = self.named.lock().unwrap_or_else(|e| e.into_inner());
-        named.entry(name.clone()).or_insert_with(|| Asset {
-            book_path: name.clone(),
-            media_type: part.format.media_type(),
-            bytes: Bytes::kept(part.bytes, self.spool.as_ref()),
-        });
-        name
+    fn add(&self, part: Part) -> usize {
+        let mut checksum = [0; NAME_BYTES];
+        checksum.copy_from_slice(&Sha256::digest(&part.bytes)[..NAME_BYTES]);
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let Held { assets, at } = &mut *held;
+        *at.entry((checksum, part.format)).or_insert_with(|| {
+            assets.push(Asset {
+                book_path: format!(
+                    "images/{}.{}",
+                    cache::hex(&checksum),
+                    part.format.extension()
+                ),
+                media_type: part.format.media_type(),
+                bytes: Bytes::kept(part.bytes, self.spool.as_ref()),
+            });
+            assets.len() - 1
+        })
     }
 }
 
@@ -105,23 +122,28 @@ pub(super) fn store(
 ) -> Stored {
     let mut stored = Stored::default();
     stored.stats.sources = origins.len();
-    let mut files = files.named.into_inner().unwrap_or_else(|e| e.into_inner());
+    let held = files.held.into_inner().unwrap_or_else(|e| e.into_inner());
+    let names: Vec<String> = held.assets.iter().map(|a| a.book_path.clone()).collect();
+    let mut assets: Vec<Option<Asset>> = held.assets.into_iter().map(Some).collect();
     let mut made: Vec<HashMap<Kind, Vec<String>>> = Vec::with_capacity(origins.len());
-    for (origin, outcome) in origins.iter().zip(outcomes) {
+    // The failure of each origin that failed, in `stored.failures`.
+    let mut failed: Vec<Option<usize>> = vec![None; origins.len()];
+    for (i, (origin, outcome)) in origins.iter().zip(outcomes).enumerate() {
         let mut paths = HashMap::new();
+        // Its source as written and its lessons are filled in from its uses below.
         let failure = |kind: Option<Kind>, reason: String, offline: bool| Failure {
-            src: origin.src.clone(),
+            src: String::new(),
             kind: kind
                 .or(origin.kinds.first().copied())
                 .unwrap_or(Kind::Article),
-            lessons: origin.lessons.clone(),
+            lessons: Vec::new(),
             reason,
             offline,
         };
-        match outcome {
+        let failure = match outcome {
             Outcome::Missing { reason, offline } => {
                 stored.stats.not_cached += usize::from(offline);
-                stored.failures.push(failure(None, reason, offline));
+                Some(failure(None, reason, offline))
             }
             Outcome::Got {
                 how,
@@ -140,22 +162,24 @@ pub(super) fn store(
                 let mut reason = None;
                 for (kind, result) in kinds {
                     match result {
-                        Ok(names) => {
-                            for name in &names {
-                                if let Some(asset) = files.remove(name) {
-                                    stored.assets.push(asset);
-                                }
-                            }
-                            paths.insert(kind, names);
+                        Ok(held) => {
+                            stored
+                                .assets
+                                .extend(held.iter().filter_map(|&h| assets[h].take()));
+                            paths.insert(kind, held.iter().map(|&h| names[h].clone()).collect());
                         }
                         Err(why) => reason = Some((kind, why)),
                     }
                 }
-                if let Some((kind, reason)) = reason {
+                reason.map(|(kind, reason)| {
                     stored.stats.unconverted += 1;
-                    stored.failures.push(failure(Some(kind), reason, false));
-                }
+                    failure(Some(kind), reason, false)
+                })
             }
+        };
+        if let Some(failure) = failure {
+            failed[i] = Some(stored.failures.len());
+            stored.failures.push(failure);
         }
         made.push(paths);
     }
@@ -168,6 +192,15 @@ pub(super) fn store(
             sourceless.push(u);
             continue;
         };
+        if let Some(f) = failed[*i] {
+            let failure = &mut stored.failures[f];
+            if failure.lessons.is_empty() {
+                failure.src = u.image.src.clone();
+            }
+            if !failure.lessons.iter().any(|l| l == u.lesson) {
+                failure.lessons.push(u.lesson.to_path_buf());
+            }
+        }
         u.image.stored = match made[*i].get(&u.kind) {
             Some(files) => files.clone(),
             None => vec![stored.placeholder(u.kind).to_owned()],

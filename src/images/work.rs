@@ -31,8 +31,8 @@ pub(super) enum How {
 /// What one use (kind) of an origin became: book-ready parts, or why there are none.
 type KindParts = (Kind, Result<Vec<Part>, String>);
 
-/// As `KindParts`, with each part stored in `Files` and known by its name there.
-pub(super) type KindFiles = (Kind, Result<Vec<String>, String>);
+/// As `KindParts`, with each part stored in `Files` and known by where it is held there.
+pub(super) type KindFiles = (Kind, Result<Vec<usize>, String>);
 
 #[derive(Debug)]
 pub(super) enum Outcome {
