@@ -189,11 +189,11 @@ fn unreadable(origin: &Origin, error: &std::io::Error) -> Vec<KindParts> {
 
 /// The memory, by `convert`'s estimates, that the conversions running at once may take. With
 /// it, a build's peak no longer depends on which large pictures happen to be converted at the
-/// same time: two pictures of up to 24 MB each run side by side (19 of linux-perf's 739 are
-/// larger), a larger one beside smaller ones, one over the budget alone. Measured through the
-/// realistic mirror (cold builds of linux-perf and of its four-fold copy): 48 MB gave 76 and
-/// 87 MiB at no cost in time; 40 gave 67 and 81 MiB but made the cold build 0.6 s slower,
-/// cores waiting while large pictures ran.
+/// same time: two pictures of up to 24 MB each run side by side, a larger one beside smaller
+/// ones, one over the budget alone. Measured through the realistic mirror (cold builds of
+/// linux-perf and of its four-fold copy, before scaling in bands and jemalloc): 48 MB gave 76
+/// and 87 MiB at no cost in time; 40 gave 67 and 81 MiB but made the cold build 0.6 s slower,
+/// cores waiting while large pictures ran. With both, 48 MB gives 56-61 and 57-62 MiB.
 const CONVERSION_MEMORY: u64 = 48 << 20;
 
 /// How many originals may be had but not yet processed: enough that every worker finds the next
