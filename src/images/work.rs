@@ -293,40 +293,39 @@ fn process(context: &Context, origin: &Origin, mut original: Original, how: How)
         }
     };
     let bytes = had.as_ref().map_or(&[][..], |(_, bytes)| bytes.as_slice());
-    let mut made = Vec::with_capacity(origin.kinds.len());
-    for ((&kind, key), cached) in origin.kinds.iter().zip(keys).zip(cached) {
-        let parts = match cached {
-            Some(parts) => Ok(parts),
-            None => {
-                let parts = convert::process(bytes, kind, settings);
-                if let Ok(parts) = &parts
-                    && let Err(e) = context.cache.store_processed(&key, parts)
-                {
-                    note_cache_error(context, e);
-                }
-                parts
-            }
-        };
-        if parts.is_ok()
-            && let Source::Remote(url) = &origin.source
-            && let Err(e) = context.cache.store_url_link(url, kind, settings, &key)
-        {
-            note_cache_error(context, e);
-        }
-        let parts = parts.map_err(|e| match how {
-            // The server may have sent it so (a body cut short without a Content-Length
-            // says nothing); it is kept like any download, but it can be asked for again.
-            How::Cached => {
-                format!(
-                    "{e:#} (the copy in the image cache was used; --refresh downloads it again)"
-                )
-            }
-            How::Downloaded | How::Local => format!("{e:#}"),
-        });
-        made.push((kind, parts));
-    }
+    // Made within the lease; written to the cache once it is given back.
+    let made: Vec<(anyhow::Result<Vec<Part>>, bool)> = (origin.kinds.iter().zip(cached))
+        .map(|(&kind, cached)| match cached {
+            Some(parts) => (Ok(parts), false),
+            None => (convert::process(bytes, kind, settings), true),
+        })
+        .collect();
     drop(had);
-    made
+    (origin.kinds.iter().zip(keys).zip(made))
+        .map(|((&kind, key), (parts, fresh))| {
+            if fresh
+                && let Ok(parts) = &parts
+                && let Err(e) = context.cache.store_processed(&key, parts)
+            {
+                note_cache_error(context, e);
+            }
+            if parts.is_ok()
+                && let Source::Remote(url) = &origin.source
+                && let Err(e) = context.cache.store_url_link(url, kind, settings, &key)
+            {
+                note_cache_error(context, e);
+            }
+            let parts = parts.map_err(|e| match how {
+                // The server may have sent it so (a body cut short without a Content-Length
+                // says nothing); it is kept like any download, but it can be asked for again.
+                How::Cached => format!(
+                    "{e:#} (the copy in the image cache was used; --refresh downloads it again)"
+                ),
+                How::Downloaded | How::Local => format!("{e:#}"),
+            });
+            (kind, parts)
+        })
+        .collect()
 }
 
 /// How many of an original's first bytes its memory estimate is told from: a header is rarely
